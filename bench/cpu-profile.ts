@@ -1,0 +1,157 @@
+// Reads a V8 CPU profile (.cpuprofile) of the server under load and tells where its main thread's
+// time went: by stage of a submit (each sample goes to the innermost frame that belongs to a
+// stage, so jose's time under verify counts as "verify T1"), by file or package, and by function.
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+export interface Share {
+  name: string;
+  ms: number;
+  /** Of the busy (non-idle) time, 0-1. */
+  share: number;
+}
+
+export interface ProfileBreakdown {
+  /** Milliseconds the main thread was busy (not idle) while profiled. */
+  busyMs: number;
+  profiledMs: number;
+  stages: Share[];
+  files: Share[];
+  functions: Share[];
+}
+
+export const STAGES = {
+  verify: 'verify T1 (session-token.ts + jose verify)',
+  validate: 'validate values (submission.ts, field-rules.ts)',
+  store: 'single-use store (memory-store.ts, key hash)',
+  write: 'write (management-writer.ts, auth0 SDK, fetch)',
+  sign: 'sign T2 (continue-token.ts + jose sign)',
+  glue: 'route handler glue (plugin.ts)',
+  fastify: 'Fastify (routing, JSON parse/serialize, hooks, CORS)',
+  http: 'Node HTTP, sockets & streams',
+  crypto: 'Node webcrypto glue (not tied to a stage)',
+  jose: 'jose shared helpers (not tied to a stage)',
+  gc: 'garbage collection',
+  program: 'native / unattributed (program)',
+  other: 'other',
+} as const;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FASTIFY_PACKAGES =
+  /node_modules\/(fastify|@fastify\/[^/]+|find-my-way|avvio|fast-json-stringify|secure-json-parse|light-my-request|pino[^/]*|abstract-logging|rfdc|toad-cache|fast-querystring|fast-uri|process-warning|fast-decode-uri-component|ret|safe-regex2|json-schema-ref-resolver|ajv[^/]*|semver|content-type|proxy-addr|forwarded|ipaddr\.js|vary|fastify-plugin)\//u;
+
+function stageOfFrame(frame: CallFrame): keyof typeof STAGES | undefined {
+  const url = frame.url;
+  if (url === '') return undefined;
+  if (url.endsWith('/server/session-token.ts')) return 'verify';
+  if (url.endsWith('/server/submission.ts') || url.endsWith('/common/field-rules.ts')) return 'validate';
+  if (url.endsWith('/server/memory-store.ts') || url.endsWith('/server/redis-store.ts')) return 'store';
+  if (url.endsWith('/server/management-writer.ts') || url.includes('/node_modules/auth0/') || url.includes('internal/deps/undici')) return 'write';
+  if (url.endsWith('/server/continue-token.ts')) return 'sign';
+  if (url.endsWith('/server/plugin.ts')) return frame.functionName === 'reservationKey' || frame.functionName === 'sha256' ? 'store' : 'glue';
+  if (url.includes('/node_modules/jose/')) {
+    if (/\/(jwt|jws\/\w+)\/verify\.js$|\/lib\/jws_verify\.js$/u.test(url)) return 'verify';
+    if (/\/(jwt|jws\/\w+)\/sign\.js$|\/lib\/jws_sign\.js$/u.test(url)) return 'sign';
+    if (url.endsWith('/lib/jwt_claims_set.js')) return frame.functionName === 'validateClaimsSet' ? 'verify' : 'sign';
+  }
+  return undefined;
+}
+
+function libraryOfFrame(frame: CallFrame): keyof typeof STAGES {
+  const { url, functionName } = frame;
+  if (functionName === '(garbage collector)') return 'gc';
+  if (functionName === '(program)') return 'program';
+  if (url.includes('/node_modules/jose/')) return 'jose';
+  if (FASTIFY_PACKAGES.test(url)) return 'fastify';
+  if (url.startsWith('node:internal/crypto') || url.startsWith('node:crypto')) return 'crypto';
+  if (/^node:(_http|http|net|internal\/(http|streams|stream_base|net|timers|process\/task_queues|async_hooks|url|util|errors|buffer|event_target|events))|^node:(events|buffer|stream|timers|url|util)$/u.test(url)) {
+    return 'http';
+  }
+  if (url === '' && functionName !== '') return 'program';
+  return 'other';
+}
+
+function fileOfFrame(frame: CallFrame): string {
+  const { url, functionName } = frame;
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  const packageMatch = /node_modules\/((?:@[^/]+\/)?[^/]+)\//u.exec(url);
+  if (packageMatch) return `${packageMatch[1]} (package)`;
+  if (url.startsWith('file://')) return relative(ROOT, fileURLToPath(url));
+  if (url.startsWith('node:internal/crypto')) return 'node:internal/crypto/*';
+  return url;
+}
+
+export function analyzeProfile(profile: CpuProfile): ProfileBreakdown {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+
+  const selfMicros = new Map<number, number>();
+  // Sample i lasts until sample i + 1 (timeDeltas[i + 1] later).
+  for (let index = 0; index < profile.samples.length; index += 1) {
+    const duration = profile.timeDeltas[index + 1] ?? 0;
+    selfMicros.set(profile.samples[index], (selfMicros.get(profile.samples[index]) ?? 0) + duration);
+  }
+
+  const stageCache = new Map<number, keyof typeof STAGES>();
+  const stageOfNode = (id: number): keyof typeof STAGES => {
+    const cached = stageCache.get(id);
+    if (cached) return cached;
+    const own = nodes.get(id)!.callFrame;
+    let stage: keyof typeof STAGES | undefined;
+    for (let current: number | undefined = id; current !== undefined && !stage; current = parents.get(current)) {
+      stage = stageOfFrame(nodes.get(current)!.callFrame);
+    }
+    stage ??= libraryOfFrame(own);
+    stageCache.set(id, stage);
+    return stage;
+  };
+
+  const byStage = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  for (const [id, micros] of selfMicros) {
+    const frame = nodes.get(id)!.callFrame;
+    if (frame.functionName === '(idle)' || frame.functionName === '(root)') continue;
+    busy += micros;
+    const stage = STAGES[stageOfNode(id)];
+    byStage.set(stage, (byStage.get(stage) ?? 0) + micros);
+    const file = fileOfFrame(frame);
+    byFile.set(file, (byFile.get(file) ?? 0) + micros);
+    const name = `${frame.functionName || '(anonymous)'} ${file}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
+  }
+  const toShares = (map: Map<string, number>, limit: number): Share[] =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, micros]) => ({ name, ms: micros / 1000, share: busy === 0 ? 0 : micros / busy }));
+  return {
+    busyMs: busy / 1000,
+    profiledMs: (profile.endTime - profile.startTime) / 1000,
+    stages: toShares(byStage, Object.keys(STAGES).length),
+    files: toShares(byFile, 15),
+    functions: toShares(byFunction, 12),
+  };
+}

@@ -1,0 +1,92 @@
+// The environment the server under test starts with: the product's own variables (CONTRACT), the
+// demo form's fields, no rate limit, and either mode of writing.
+import { fileURLToPath } from 'node:url';
+import { startChild, type Child } from './children.js';
+import { randomSecret } from './tokens.js';
+
+export const FIELDS_FILE = fileURLToPath(new URL('../demo/fields.json', import.meta.url));
+/** In Action-writes mode the tenant is never called: any loopback origin names it. */
+export const ACTION_MODE_TENANT = { origin: 'http://127.0.0.1:4010', host: '127.0.0.1:4010' };
+export const M2M_CLIENT_ID = 'bench-server';
+
+export interface ServerSetup {
+  sessionTokenSecret: string;
+  m2mClientSecret: string;
+}
+
+export function createServerSetup(): ServerSetup {
+  return { sessionTokenSecret: randomSecret(), m2mClientSecret: randomSecret() };
+}
+
+export interface AppChildOptions {
+  setup: ServerSetup;
+  /** Omitted: Action-writes mode. Set: Management API mode against this emulator origin. */
+  emulatorOrigin?: string;
+  extraEnv?: Record<string, string>;
+  nodeFlags?: string[];
+  label: string;
+}
+
+export function startAppChild(options: AppChildOptions): Promise<Child> {
+  const { setup, emulatorOrigin } = options;
+  return startChild('./server-process.ts', {
+    label: options.label,
+    nodeFlags: options.nodeFlags,
+    env: {
+      BENCH_TARGET: 'app',
+      NODE_ENV: 'production',
+      AUTH0_DOMAIN: emulatorOrigin ?? ACTION_MODE_TENANT.origin,
+      SESSION_TOKEN_SECRET: setup.sessionTokenSecret,
+      PROFILE_FIELDS_FILE: FIELDS_FILE,
+      RATE_LIMIT: '0',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...(emulatorOrigin ? { AUTH0_CLIENT_ID: M2M_CLIENT_ID, AUTH0_CLIENT_SECRET: setup.m2mClientSecret } : {}),
+      ...options.extraEnv,
+    },
+  });
+}
+
+export function startBareChild(): Promise<Child> {
+  return startChild('./server-process.ts', { label: 'bare Fastify route', env: { BENCH_TARGET: 'bare', NODE_ENV: 'production' } });
+}
+
+export function startEmulatorChild(setup: ServerSetup, userSets: string): Promise<Child> {
+  return startChild('./emulator-process.ts', {
+    label: 'tenant emulator',
+    env: {
+      NODE_ENV: 'production',
+      BENCH_M2M_CLIENT_ID: M2M_CLIENT_ID,
+      BENCH_M2M_CLIENT_SECRET: setup.m2mClientSecret,
+      BENCH_USER_SETS: userSets,
+    },
+  });
+}
+
+/** The tenant as T1's `iss` names it: the emulator's bare host with its port. */
+export function issuerOf(origin: string): string {
+  return new URL(origin).host;
+}
+
+/** Calls the emulator's control surface (POST /__emulator/...). */
+export async function controlEmulator(origin: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${origin}/__emulator/${path}`, {
+    method: body === undefined && path === 'stats' ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`emulator ${path}: ${response.status}`);
+  return response.json();
+}
+
+export interface EmulatorStats {
+  tokenRequests: number;
+  apiRequests: number;
+  patches: number;
+  searches: number;
+  rateLimited: number;
+}
+
+export async function readEmulatorStats(origin: string): Promise<EmulatorStats> {
+  return (await controlEmulator(origin, 'stats')) as EmulatorStats;
+}

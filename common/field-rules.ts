@@ -1,0 +1,115 @@
+// The validation rules of one field, shared by the server (which decides) and the widget (which
+// tells the user early). Pure functions, no DOM and no Node APIs, so both bundles can carry them.
+import type { FieldDefinition, FieldErrorCode, FieldValue } from './wire.js';
+
+/**
+ * The fields a form asks for, given the `fields` claim of the session token: the listed ids that
+ * are defined, plus every optional field. Without a claim, every defined field. Required fields
+ * outside the claim are already complete for this user: neither shown nor required.
+ */
+export function selectFieldsToAsk(
+  fields: readonly FieldDefinition[],
+  claimedIds: readonly string[] | undefined,
+): FieldDefinition[] {
+  if (!Array.isArray(claimedIds)) return [...fields];
+  const claimed = new Set(claimedIds);
+  return fields.filter((field) => !field.required || claimed.has(field.id));
+}
+
+/** `""`, `null`, `undefined` and whitespace-only strings count as empty. `false` is a value (an unticked box). */
+export function isEmptyValue(value: FieldValue | undefined): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/** Whether the JSON type of `value` suits the field (a wrong type is a malformed request, not a field error). */
+export function hasValueType(field: FieldDefinition, value: FieldValue | undefined): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'string' && value.trim() === '') return true;
+  switch (field.type) {
+    case 'number':
+      return typeof value === 'number';
+    case 'checkbox':
+      return typeof value === 'boolean';
+    default:
+      return typeof value === 'string';
+  }
+}
+
+// Single-line values only: control characters (C0, DEL, C1) and line/paragraph separators have no
+// place in a profile field and are a common vehicle for log and header injection.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+// Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is not ours to prove.
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/u;
+const TEL = /^\+?[0-9 ()\-.]{3,30}$/u;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/u;
+
+const compiledPatterns = new Map<string, RegExp>();
+
+/** The field's `pattern`, anchored to the whole value, in Unicode mode (as HTML's `pattern` attribute). */
+export function compileFieldPattern(pattern: string): RegExp {
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) {
+    compiled = new RegExp(`^(?:${pattern})$`, 'u');
+    compiledPatterns.set(pattern, compiled);
+  }
+  return compiled;
+}
+
+/** Trims text-like values; leaves numbers and booleans alone. What is validated is what is stored. */
+export function normalizeValue(value: FieldValue | undefined): FieldValue | undefined {
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+/**
+ * The first rule `value` breaks, or `null` when it is acceptable. `value` must already have the
+ * right JSON type (see `hasValueType`) and be normalised. Lengths count Unicode code points.
+ */
+export function checkFieldValue(field: FieldDefinition, value: FieldValue | undefined): FieldErrorCode | null {
+  if (isEmptyValue(value)) return field.required ? 'required' : null;
+  // A required checkbox is a consent or a confirmation: only a ticked box fulfils it.
+  if (field.type === 'checkbox') return field.required && value !== true ? 'required' : null;
+  if (field.type === 'number') {
+    const number = typeof value === 'number' ? value : Number.NaN;
+    return Number.isFinite(number) ? null : 'invalid_format';
+  }
+  const text = String(value);
+  const length = [...text].length;
+  if (field.maxLength !== undefined && length > field.maxLength) return 'too_long';
+  if (CONTROL_CHARACTERS.test(text)) return 'invalid_format';
+  if (field.minLength !== undefined && length < field.minLength) return 'too_short';
+  switch (field.type) {
+    case 'select':
+      return field.options?.some((option) => option.value === text) ? null : 'invalid_option';
+    case 'email':
+      if (!EMAIL.test(text)) return 'invalid_format';
+      break;
+    case 'tel':
+      if (!TEL.test(text)) return 'invalid_format';
+      break;
+    case 'url':
+      if (!isWebUrl(text)) return 'invalid_format';
+      break;
+    case 'date':
+      if (!isCalendarDate(text)) return 'invalid_format';
+      break;
+  }
+  if (field.pattern !== undefined && !compileFieldPattern(field.pattern).test(text)) return 'pattern';
+  return null;
+}
+
+function isWebUrl(text: string): boolean {
+  if (!/^https?:\/\//iu.test(text)) return false;
+  try {
+    return new URL(text).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isCalendarDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}

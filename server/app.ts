@@ -1,0 +1,45 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { describeRequest } from './log.js';
+import { BODY_LIMIT, handleNotFound, progressiveProfile, type AppDeps } from './plugin.js';
+
+export type { AppDeps } from './plugin.js';
+
+export interface BuildAppOptions {
+  /**
+   * Fastify's logger: off by default (tests), on in main.ts. Whatever is given, requests are
+   * logged by method and path only: no query string (T1 travels in one), header or body.
+   */
+  logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+}
+
+/** Builds the server from validated configuration and its dependencies. Never listens. */
+export function buildApp(config: Config, deps: AppDeps = {}, options: BuildAppOptions = {}): FastifyInstance {
+  const logger = options.logger ?? false;
+  const app = Fastify({
+    logger:
+      logger === false
+        ? false
+        : { ...(logger === true ? {} : logger), serializers: { req: describeRequest } },
+    trustProxy: toTrustProxy(config.trustProxy),
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+  });
+  app.setNotFoundHandler(handleNotFound);
+  void app.register(progressiveProfile, { config, deps });
+  return app;
+}
+
+/**
+ * Fastify 5 fails closed on a numeric `trustProxy`; TRUST_PROXY=N means what it means in Express
+ * and proxy-addr: trust the N nearest hops (the socket peer is hop 0), so `req.ip` is the address
+ * the outermost trusted proxy saw.
+ */
+function toTrustProxy(trustProxy: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trustProxy === false) return false;
+  if (typeof trustProxy === 'number') {
+    const hops = trustProxy;
+    return (_address, hop) => hop < hops;
+  }
+  return [...trustProxy];
+}

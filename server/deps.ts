@@ -1,0 +1,64 @@
+// The production dependencies of the app, built from the validated configuration: the single-use
+// store (Redis when REDIS_URL is set, else memory), the Management API writer (when M2M
+// credentials are set) and the widget bundle. Shared by main.ts and the demo.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { AppDeps } from './app.js';
+import type { Config } from './config.js';
+import { createManagementWriter } from './management-writer.js';
+import { createMemoryStore } from './memory-store.js';
+import { systemClock, type Clock, type SingleUseStore } from './ports.js';
+import { createRedisStore } from './redis-store.js';
+
+// From source (server/deps.ts, run by tsx) and built (dist/server/main.js) alike.
+const WIDGET_BUNDLE_CANDIDATES = ['../dist/progressive-profile.js', '../progressive-profile.js'];
+
+export interface ServerDepsOptions {
+  clock?: Clock;
+  /** Where the writer reports retries; called lazily, so it may point at a logger built later. */
+  warn?: (details: object, message: string) => void;
+}
+
+export interface ServerDeps extends Required<Pick<AppDeps, 'clock'>> {
+  store: SingleUseStore;
+  profileWriter: AppDeps['profileWriter'];
+  widgetScript: Buffer | undefined;
+  /** Closes the store and the writer (after the app has closed). */
+  close(): Promise<void>;
+}
+
+export async function createServerDeps(config: Config, options: ServerDepsOptions = {}): Promise<ServerDeps> {
+  const clock = options.clock ?? systemClock;
+  const store = config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore({ clock });
+  const profileWriter = config.management
+    ? createManagementWriter({
+        tenant: config.tenant,
+        clientId: config.management.clientId,
+        clientSecret: config.management.clientSecret,
+        clock,
+        logger: { warn: (details, message) => options.warn?.(details, message) },
+      })
+    : undefined;
+  return {
+    clock,
+    store,
+    profileWriter,
+    widgetScript: await readWidgetBundle(),
+    async close() {
+      await store.close();
+      await profileWriter?.close?.();
+    },
+  };
+}
+
+/** The built widget (dist/progressive-profile.js), or undefined when `npm run build` has not run. */
+export async function readWidgetBundle(): Promise<Buffer | undefined> {
+  for (const candidate of WIDGET_BUNDLE_CANDIDATES) {
+    try {
+      return await readFile(fileURLToPath(new URL(candidate, import.meta.url)));
+    } catch {
+      // Try the next location.
+    }
+  }
+  return undefined;
+}

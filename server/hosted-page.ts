@@ -1,0 +1,56 @@
+// The page GET / serves, so PROFILE_FORM_URL can point at the server itself: the widget, pointed
+// at this server, and nothing else. T1 sits in its URL until the widget strips it, hence the
+// strict policy: only our own script, connections only to ourselves, no framing, no referrer.
+
+/**
+ * No `form-action`: the widget's top-level POST to Auth0's /continue is redirected onwards by
+ * Auth0, and browsers apply form-action to every hop, which would block the login.
+ */
+export const HOSTED_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  // Lit falls back to <style> elements where constructable stylesheets are missing.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export interface HostedPageOptions {
+  /** Absolute URL of this server (with its prefix): the widget's `endpoint`. */
+  endpoint: string;
+  /** Path of the widget bundle on this server. */
+  scriptPath: string;
+}
+
+export function renderHostedPage({ endpoint, scriptPath }: HostedPageOptions): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Complete your profile</title>
+<style>
+body { margin: 0; font-family: system-ui, sans-serif; background: #f6f7f9; color: #1b1f24; }
+main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+</style>
+<script type="module" src="${escapeHtml(scriptPath)}"></script>
+</head>
+<body>
+<main>
+<h1>Complete your profile</h1>
+<progressive-profile endpoint="${escapeHtml(endpoint)}"></progressive-profile>
+<noscript><p>This form needs JavaScript. Please enable it and reload the page.</p></noscript>
+</main>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/gu, (character) => `&#${character.charCodeAt(0)};`);
+}

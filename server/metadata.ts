@@ -1,0 +1,2 @@
+/** A metadata object as the Management API stores it: first-level keys are the field ids. */
+export type Metadata = Record<string, unknown>;

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../../server/main.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+let cwd: string;
+
+beforeEach(() => {
+  cwd = mkdtempSync(join(tmpdir(), 'pp-main-'));
+});
+afterEach(() => {
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('server/main.ts', () => {
+  it('stops with one line naming the variable when the configuration is bad', async () => {
+    const run = start({ AUTH0_DOMAIN: 'acme.eu.auth0.com', SESSION_TOKEN_SECRET: 'too-short-secret' });
+    expect(await run.exited).toBe(1);
+    const { stderr } = run.output();
+    expect(stderr.trim().split('\n')).toEqual(['Configuration error: SESSION_TOKEN_SECRET: must be at least 32 bytes long (use a random value)']);
+    expect(stderr).not.toContain('too-short-secret');
+  });
+
+  it('listens, answers, logs one startup line without secrets and shuts down on SIGTERM', async () => {
+    const secret = 'main-test-secret-0123456789-abcdefghijkl';
+    const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0' });
+    const started = await new Promise<{ port: number; mode: string }>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const line = run.output().stdout.split('\n').find((text) => text.includes('progressive profile server started'));
+        if (line) {
+          clearInterval(timer);
+          resolve(JSON.parse(line));
+        }
+      }, 50);
+      void run.exited.then(() => {
+        clearInterval(timer);
+        reject(new Error(`exited early: ${run.output().stderr}`));
+      });
+    });
+    expect(started.mode).toBe('action-writes');
+    const response = await fetch(`http://127.0.0.1:${started.port}/healthz`);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.output().stdout).not.toContain(secret);
+  });
+});

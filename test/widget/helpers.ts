@@ -1,0 +1,178 @@
+// Shared fixtures of the widget's browser tests: a form definition, session tokens, a fetch stub
+// that plays the server (the browser unit's boundary), and small DOM helpers.
+import { fixture, html, waitUntil } from '@open-wc/testing';
+import type { FieldDefinition, FormDefinition } from '../../common/wire.js';
+import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
+import '../../widget/index.js';
+
+const base = { required: false, target: 'user_metadata', unique: false } as const;
+
+export const FORM: FormDefinition = {
+  allow_skip: false,
+  fields: [
+    {
+      ...base,
+      id: 'company_name',
+      type: 'text',
+      required: true,
+      label: { en: 'Company', es: 'Empresa' },
+      help: { en: 'Where you work', es: 'Dónde trabajas' },
+      placeholder: { en: 'Acme Inc.', es: 'Acme S.A.' },
+      autocomplete: 'organization',
+      minLength: 2,
+      maxLength: 20,
+    },
+    { ...base, id: 'job_title', type: 'text', label: 'Job title', autocomplete: 'organization-title', pattern: '[A-Za-z ]+', maxLength: 50 },
+    { ...base, id: 'team_size', type: 'number', label: { en: 'Team size', es: 'Tamaño del equipo' } },
+    {
+      ...base,
+      id: 'country',
+      type: 'select',
+      required: true,
+      label: { en: 'Country', es: 'País' },
+      autocomplete: 'country',
+      options: [
+        { value: 'mx', label: { en: 'Mexico', es: 'México' } },
+        { value: 'us', label: 'United States' },
+      ],
+    },
+    { ...base, id: 'website', type: 'url', label: 'Website', autocomplete: 'url' },
+    { ...base, id: 'phone', type: 'tel', label: 'Phone', autocomplete: 'tel' },
+    { ...base, id: 'work_email', type: 'email', label: 'Work email', autocomplete: 'email' },
+    { ...base, id: 'birthday', type: 'date', label: 'Birthday', autocomplete: 'bday' },
+    { ...base, id: 'newsletter', type: 'checkbox', label: { en: 'Send me news', es: 'Envíame noticias' } },
+    { ...base, id: 'terms', type: 'checkbox', required: true, label: { fr: 'J’accepte les conditions', de: 'Ich stimme zu' } },
+  ],
+};
+
+/** A form of just these fields of FORM. */
+export function formOf(ids: readonly string[], allowSkip = false): FormDefinition {
+  return { allow_skip: allowSkip, fields: ids.map((id) => FORM.fields.find((field) => field.id === id) as FieldDefinition) };
+}
+
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** An unsigned-looking JWT with these claims: the widget only reads them for display. */
+export function tokenFor(claims: Record<string, unknown>): string {
+  return `${base64url('{"alg":"HS256","typ":"JWT"}')}.${base64url(JSON.stringify(claims))}.c2lnbmF0dXJl`;
+}
+
+export const TOKEN = tokenFor({ sub: 'auth0|alice', iss: 'acme.eu.auth0.com', iat: 1, exp: 2 });
+export const CONTINUE = { continue_url: 'https://acme.eu.auth0.com/continue?state=S1', session_token: 'T2.continue.token' };
+
+export interface FetchCall {
+  url: string;
+  method: string;
+  credentials?: RequestCredentials;
+  body?: any;
+}
+
+type Route = (call: FetchCall) => Response | Promise<Response>;
+
+const realFetch = window.fetch;
+
+/** Replaces window.fetch for one test: GET /form answers `form`, anything else goes to `route`. */
+export function stubFetch(form: FormDefinition | Route, route: Route = () => json(404, { error: 'invalid_request' })) {
+  const calls: FetchCall[] = [];
+  window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const call: FetchCall = {
+      url: String(input),
+      method: init?.method ?? 'GET',
+      credentials: init?.credentials,
+      body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+    };
+    calls.push(call);
+    if (call.method === 'GET' && new URL(call.url).pathname.endsWith('/form')) {
+      return typeof form === 'function' ? form(call) : json(200, form);
+    }
+    return route(call);
+  };
+  return calls;
+}
+
+/** Undoes a test's stubs and storage: the real fetch, no drafts, no language on the page. */
+export function reset(): void {
+  window.fetch = realFetch;
+  sessionStorage.clear();
+  document.documentElement.removeAttribute('lang');
+}
+
+export function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/** A response that resolves only when `release` is called. */
+export function deferred(): { promise: Promise<Response>; release: (response: Response) => void } {
+  let release!: (response: Response) => void;
+  const promise = new Promise<Response>((resolve) => (release = resolve));
+  return { promise, release };
+}
+
+/** Renders the element with a session (unless given other attributes) and waits for its form. */
+export async function mount(attributes = '', { waitForForm = true } = {}): Promise<ProgressiveProfile> {
+  const container = await fixture<HTMLDivElement>(html`<div></div>`);
+  container.innerHTML = `<progressive-profile ${attributes}></progressive-profile>`;
+  const element = container.firstElementChild as ProgressiveProfile;
+  await element.updateComplete;
+  if (waitForForm) await waitUntil(() => element.shadowRoot!.querySelector('form'), 'the form never rendered');
+  return element;
+}
+
+export const SESSION = `endpoint="https://profile.example.com" state="S1" session-token="${TOKEN}"`;
+
+export function $(element: ProgressiveProfile, selector: string): HTMLElement {
+  const found = element.shadowRoot!.querySelector<HTMLElement>(selector);
+  if (!found) throw new Error(`no ${selector} in the widget`);
+  return found;
+}
+
+export function $$(element: ProgressiveProfile, selector: string): HTMLElement[] {
+  return [...element.shadowRoot!.querySelectorAll<HTMLElement>(selector)];
+}
+
+/** The input of a field by its id in FORM order of the rendered fields. */
+export function inputOf(element: ProgressiveProfile, label: string): HTMLInputElement & HTMLSelectElement {
+  const labelElement = $$(element, 'label').find((candidate) => candidate.textContent!.replace('*', '').trim() === label);
+  if (!labelElement) throw new Error(`no field labelled ${label}`);
+  return element.shadowRoot!.getElementById(labelElement.getAttribute('for')!) as HTMLInputElement & HTMLSelectElement;
+}
+
+/** Sets a value as the user would (input event), then re-renders. */
+export async function type(element: ProgressiveProfile, label: string, value: string | boolean): Promise<void> {
+  const input = inputOf(element, label);
+  if (typeof value === 'boolean') input.checked = value;
+  else input.value = value;
+  input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  await element.updateComplete;
+}
+
+export async function blur(element: ProgressiveProfile, label: string): Promise<void> {
+  inputOf(element, label).dispatchEvent(new FocusEvent('blur'));
+  await element.updateComplete;
+}
+
+/** The error text shown beside a field, or null. */
+export function errorOf(element: ProgressiveProfile, label: string): string | null {
+  const input = inputOf(element, label);
+  const id = (input.getAttribute('aria-describedby') ?? '').split(' ').find((ref) => ref.startsWith('e'));
+  return id ? element.shadowRoot!.getElementById(id)!.textContent!.trim() : null;
+}
+
+export async function fillRequired(element: ProgressiveProfile): Promise<void> {
+  await type(element, 'Company', 'Acme');
+  await type(element, 'Country', 'mx');
+  await type(element, 'J’accepte les conditions', true);
+}
+
+export async function submit(element: ProgressiveProfile): Promise<void> {
+  $(element, 'button[part="submit-button"]').click();
+  await element.updateComplete;
+}
+
+/** The text of the announced message area. */
+export function noticeOf(element: ProgressiveProfile): string {
+  return $(element, '[role="alert"]').textContent!.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,241 @@
+/// <reference types="mocha" />
+import { expect, oneEvent, waitUntil } from '@open-wc/testing';
+import { emulateMedia, setViewport } from '@web/test-runner-commands';
+import 'axe-core';
+import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
+import {
+  $,
+  $$,
+  FORM,
+  SESSION,
+  TOKEN,
+  errorOf,
+  formOf,
+  inputOf,
+  json,
+  mount,
+  reset,
+  stubFetch,
+  submit,
+  tokenFor,
+  type,
+} from './helpers.js';
+
+declare const axe: typeof import('axe-core');
+
+const EVENTS = ['pp-ready', 'pp-submit', 'pp-success', 'pp-error', 'pp-skip'] as const;
+
+function recordEvents(): string[] {
+  const seen: string[] = [];
+  for (const name of EVENTS) document.addEventListener(name, () => seen.push(name));
+  return seen;
+}
+
+function captureWarnings(): { warnings: unknown[][]; restore: () => void } {
+  const warnings: unknown[][] = [];
+  const realWarn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args);
+  return { warnings, restore: () => (console.warn = realWarn) };
+}
+
+async function expectAccessible(element: ProgressiveProfile): Promise<void> {
+  const results = await axe.run(element);
+  const problems = results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target).join(', ')}`);
+  expect(problems).to.deep.equal([]);
+}
+
+describe('<progressive-profile> on the page', () => {
+  const originalUrl = location.href;
+  afterEach(async () => {
+    history.replaceState(null, '', originalUrl);
+    await emulateMedia({ colorScheme: 'light' });
+    reset();
+  });
+
+  it('reads state and session_token from the URL, then removes exactly those two from the address bar', async () => {
+    history.replaceState(null, '', `${originalUrl}&state=S9&b=a%20b&session_token=${TOKEN}#step-2`);
+    const calls = stubFetch(formOf(['company_name']), () => json(500, {}));
+    const element = await mount('endpoint="https://profile.example.com"');
+    expect(location.href).to.equal(`${originalUrl}&b=a%20b#step-2`);
+    await type(element, 'Company', 'Acme');
+    await submit(element);
+    await waitUntil(() => calls.length === 2);
+    expect(calls[1].body).to.include({ state: 'S9', session_token: TOKEN });
+  });
+
+  it('prefers the state and session-token attributes over the URL, and still cleans the URL', async () => {
+    history.replaceState(null, '', `${originalUrl}&state=S9&session_token=OTHER`);
+    const calls = stubFetch(formOf(['company_name']), () => json(500, {}));
+    const element = await mount(SESSION);
+    expect(location.href).to.equal(originalUrl);
+    await type(element, 'Company', 'Acme');
+    await submit(element);
+    await waitUntil(() => calls.length === 2);
+    expect(calls[1].body).to.include({ state: 'S1', session_token: TOKEN });
+  });
+
+  it("saves a draft per user as they type and restores it on the next form for the same user", async () => {
+    stubFetch(formOf(['company_name', 'newsletter']));
+    const first = await mount(SESSION);
+    await type(first, 'Company', 'Acme');
+    await type(first, 'Send me news', true);
+    expect(JSON.parse(sessionStorage.getItem('pp-draft:auth0|alice')!)).to.deep.equal({ company_name: 'Acme', newsletter: true });
+    first.remove();
+    const again = await mount(SESSION);
+    expect(inputOf(again, 'Company').value).to.equal('Acme');
+    expect(inputOf(again, 'Send me news').checked).to.equal(true);
+    const other = tokenFor({ sub: 'auth0|bob' });
+    const bob = await mount(`endpoint="https://profile.example.com" state="S1" session-token="${other}"`);
+    expect(inputOf(bob, 'Company').value).to.equal('');
+  });
+
+  it('prunes the draft to the fields the form asks now, and deletes it when none remain', async () => {
+    sessionStorage.setItem('pp-draft:auth0|alice', JSON.stringify({ company_name: 'Acme', job_title: 'Boss' }));
+    stubFetch(formOf(['company_name']));
+    const element = await mount(SESSION);
+    expect(inputOf(element, 'Company').value).to.equal('Acme');
+    expect(JSON.parse(sessionStorage.getItem('pp-draft:auth0|alice')!)).to.deep.equal({ company_name: 'Acme' });
+    element.remove();
+    stubFetch(formOf(['country']));
+    await mount(SESSION);
+    expect(sessionStorage.getItem('pp-draft:auth0|alice')).to.equal(null);
+  });
+
+  it('works on when sessionStorage refuses to store', async () => {
+    const realSetItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = () => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    };
+    try {
+      stubFetch(formOf(['company_name']));
+      const element = await mount(SESSION);
+      await type(element, 'Company', 'Acme');
+      expect(inputOf(element, 'Company').value).to.equal('Acme');
+    } finally {
+      Storage.prototype.setItem = realSetItem;
+    }
+  });
+
+  it('fires pp-ready once when the form is usable, and no other event without a user action', async () => {
+    const seen = recordEvents();
+    stubFetch(FORM);
+    const ready = oneEvent(document, 'pp-ready');
+    const element = await mount(SESSION, { waitForForm: false });
+    await ready;
+    expect(element.shadowRoot!.querySelector('form')).to.exist;
+    element.setAttribute('lang', 'es');
+    element.theme = 'dark';
+    element.strings = { submit: 'Go' };
+    element.endpoint = 'https://other.example.com';
+    await element.updateComplete;
+    inputOf(element, 'Empresa').value = 'Acme';
+    await element.updateComplete;
+    expect(seen).to.deep.equal(['pp-ready']);
+  });
+
+  it('shows a notice and warns once, without throwing, when the endpoint is missing', async () => {
+    const { warnings, restore } = captureWarnings();
+    const thrown: unknown[] = [];
+    const onError = (event: ErrorEvent | PromiseRejectionEvent) => thrown.push(event);
+    window.addEventListener('error', onError);
+    window.addEventListener('unhandledrejection', onError);
+    try {
+      const calls = stubFetch(FORM);
+      const element = await mount(`state="S1" session-token="${TOKEN}"`, { waitForForm: false });
+      await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
+      expect($(element, '[role="alert"]').textContent!.trim()).to.equal('This form is not set up.');
+      expect($(element, '[role="alert"]').getAttribute('part')).to.equal('notice');
+      expect(warnings).to.have.length(1);
+      expect(calls).to.have.length(0);
+      expect(thrown).to.deep.equal([]);
+    } finally {
+      window.removeEventListener('error', onError);
+      window.removeEventListener('unhandledrejection', onError);
+      restore();
+    }
+  });
+
+  it('shows a notice when the page was opened without a session', async () => {
+    const { warnings, restore } = captureWarnings();
+    try {
+      stubFetch(FORM);
+      const element = await mount('endpoint="https://profile.example.com"', { waitForForm: false });
+      await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
+      expect($(element, '[role="alert"]').textContent!.trim()).to.equal('Open this page from the sign-in.');
+      expect(warnings).to.have.length(1);
+      expect(String(warnings[0])).not.to.include(TOKEN);
+    } finally {
+      restore();
+    }
+  });
+
+  for (const [why, answer] of [
+    ['cannot be reached', () => Promise.reject(new TypeError('Failed to fetch'))],
+    ['answers garbage', () => new Response('<html>oops</html>', { status: 200 })],
+    ['answers an error', () => json(500, { error: 'internal', message: '…' })],
+  ] as const) {
+    it(`shows a notice when /form ${why}`, async () => {
+      const { warnings, restore } = captureWarnings();
+      try {
+        stubFetch(answer as () => Response);
+        const element = await mount(SESSION, { waitForForm: false });
+        await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
+        expect($(element, '[role="alert"]').textContent!.trim()).to.equal('The form could not be loaded.');
+        expect(warnings).to.have.length(1);
+      } finally {
+        restore();
+      }
+    });
+  }
+
+  it('does no harm when the script is loaded twice', async () => {
+    const first = customElements.get('progressive-profile');
+    await import(`../../widget/index.ts?again=${Date.now()}`);
+    expect(customElements.get('progressive-profile')).to.equal(first);
+  });
+
+  it('follows prefers-color-scheme unless the theme attribute decides', async () => {
+    stubFetch(formOf(['company_name']));
+    const element = await mount(SESSION);
+    const background = () => getComputedStyle(element).backgroundColor;
+    expect(background()).to.equal('rgb(255, 255, 255)');
+    await emulateMedia({ colorScheme: 'dark' });
+    expect(background()).to.equal('rgb(13, 17, 23)');
+    element.theme = 'light';
+    await element.updateComplete;
+    expect(element.getAttribute('theme')).to.equal('light');
+    expect(background()).to.equal('rgb(255, 255, 255)');
+    await emulateMedia({ colorScheme: 'light' });
+    element.setAttribute('theme', 'dark');
+    expect(background()).to.equal('rgb(13, 17, 23)');
+  });
+
+  it('fits a 320 px wide screen with touch targets of at least 44 px', async () => {
+    await setViewport({ width: 320, height: 640 });
+    try {
+      stubFetch(formOf(['company_name', 'country', 'newsletter'], true));
+      const element = await mount(SESSION);
+      expect(element.getBoundingClientRect().right).to.be.at.most(320);
+      for (const control of $$(element, 'input:not([type="checkbox"]), select, button')) {
+        const box = control.getBoundingClientRect();
+        expect(box.right, control.outerHTML).to.be.at.most(320);
+        expect(box.height, control.outerHTML).to.be.at.least(44);
+      }
+      expect($(element, '.checkbox label').getBoundingClientRect().height).to.be.at.least(44);
+    } finally {
+      await setViewport({ width: 800, height: 600 });
+    }
+  });
+
+  for (const theme of ['light', 'dark']) {
+    it(`passes axe-core in the ${theme} theme, with errors shown`, async () => {
+      stubFetch(FORM);
+      const token = tokenFor({ sub: 'auth0|alice', email_hint: 'a***@example.com' });
+      const element = await mount(`theme="${theme}" restart-url="/login" endpoint="https://profile.example.com" state="S1" session-token="${token}"`);
+      await expectAccessible(element);
+      await submit(element);
+      expect(errorOf(element, 'Company')).to.equal('This field is required.');
+      await expectAccessible(element);
+    });
+  }
+});

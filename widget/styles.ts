@@ -1,0 +1,142 @@
+// The element's shadow styles. Colours come from `--pp-*` custom properties with light and dark
+// defaults; the dark ones apply for `theme="dark"`, or when the page prefers dark and no theme is
+// set. The element places this text in its shadow root. Kept terse on purpose: every byte here ships inside the 10 KB bundle budget.
+
+// Tags the templates for editors and for the build's template minifier; the result is plain text.
+const css = String.raw;
+
+const dark = css`
+  --_fg: var(--pp-color-text, #e6edf3);
+  --_bg: var(--pp-color-background, #0d1117);
+  --_muted: var(--pp-color-muted, #9198a1);
+  --_border: var(--pp-color-border, #7d8590);
+  --_accent: var(--pp-color-accent, #4493f8);
+  --_on-accent: var(--pp-color-accent-text, #0d1117);
+  --_error: var(--pp-color-error, #ff7b72);
+  color-scheme: dark;
+`;
+
+export const styles = css`
+  :host {
+    --_fg: var(--pp-color-text, #1f2328);
+    --_bg: var(--pp-color-background, #fff);
+    --_muted: var(--pp-color-muted, #59636e);
+    --_border: var(--pp-color-border, #818b98);
+    --_accent: var(--pp-color-accent, #0969da);
+    --_on-accent: var(--pp-color-accent-text, #fff);
+    --_error: var(--pp-color-error, #c4242c);
+    --_space: var(--pp-spacing, 1rem);
+    color-scheme: light;
+    display: block;
+    max-width: var(--pp-max-width, 30rem);
+    padding: var(--_space);
+    font: inherit;
+    font-family: var(--pp-font-family, inherit);
+    color: var(--_fg);
+    background: var(--_bg);
+  }
+  @media (prefers-color-scheme: dark) {
+    :host(:not([theme='light'])) {
+      ${dark}
+    }
+  }
+  :host([theme='dark']) {
+    ${dark}
+  }
+  * {
+    box-sizing: border-box;
+    margin: 0;
+  }
+  form,
+  div {
+    display: grid;
+    gap: 0.25rem;
+  }
+  form {
+    gap: var(--_space);
+  }
+  label {
+    font-weight: 600;
+  }
+  span,
+  .error {
+    color: var(--_error);
+  }
+  .hint {
+    color: var(--_muted);
+  }
+  .hint,
+  .error {
+    font-size: 0.875em;
+  }
+  input,
+  select,
+  button {
+    min-height: 44px;
+    padding: 0.5rem 0.75rem;
+    font: inherit;
+    color: inherit;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--pp-radius, 6px);
+  }
+  input,
+  select {
+    width: 100%;
+  }
+  [aria-invalid='true'] {
+    border: 2px solid var(--_error);
+  }
+  .checkbox {
+    grid-template-columns: auto 1fr;
+    align-items: center;
+    column-gap: 0.5rem;
+  }
+  .checkbox input {
+    order: -1;
+    width: 1.5rem;
+    min-height: 1.5rem;
+    accent-color: var(--_accent);
+  }
+  .checkbox label {
+    display: flex;
+    align-items: center;
+    min-height: 44px;
+  }
+  .checkbox p {
+    grid-column: 1 / -1;
+  }
+  :focus-visible {
+    outline: var(--pp-focus-ring, 3px solid var(--_accent));
+    outline-offset: 2px;
+  }
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+  }
+  button {
+    padding-inline: 1.25rem;
+    border-color: var(--_accent);
+    color: var(--_accent);
+    font-weight: 600;
+    cursor: pointer;
+  }
+  .submit {
+    background: var(--_accent);
+    color: var(--_on-accent);
+  }
+  a {
+    display: flex;
+    align-items: center;
+    min-height: 44px;
+    color: var(--_accent);
+    font-weight: 600;
+  }
+  [role='alert']:not(:empty) {
+    justify-items: start;
+    gap: 0.5rem;
+    padding: 0.5rem 1rem;
+    border-inline-start: 4px solid var(--_error);
+  }
+`;
