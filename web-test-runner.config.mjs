@@ -10,7 +10,7 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: {
-        executablePath: '/usr/bin/chromium',
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
         headless: true,
         args: [
           '--no-sandbox',
@@ -25,5 +25,25 @@ export default {
   concurrency: 1,
   testFramework: { config: { timeout: 5000 } },
   testsFinishTimeout: 120_000,
-  reporters: [defaultReporter({ reportTestResults: true, reportTestProgress: false })],
+  reporters: [defaultReporter({ reportTestResults: true, reportTestProgress: false }), summaryReporter()],
 };
+
+/** One closing line, "Widget tests: N passed, N failed", so a log shows the count at a glance. */
+function summaryReporter() {
+  return {
+    onTestRunFinished({ sessions }) {
+      let passed = 0;
+      let failed = 0;
+      const visit = (suite) => {
+        for (const test of suite?.tests ?? []) {
+          if (test.skipped) continue;
+          if (test.passed) passed += 1;
+          else failed += 1;
+        }
+        for (const child of suite?.suites ?? []) visit(child);
+      };
+      for (const session of sessions) visit(session.testResults);
+      console.log(`Widget tests: ${passed} passed, ${failed} failed`);
+    },
+  };
+}

@@ -2,7 +2,9 @@
 // child of their own (the load generator must not share their event loop, and the machine has two
 // cores). Children speak to the parent over IPC; every child is killed when the parent exits.
 import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMPILED_DIR, ensureCompiled } from './compile.js';
 
 export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -63,11 +65,12 @@ function installExitHook(): void {
   }
 }
 
-/** Starts `entry` (a file in bench/) under tsx and resolves once it listens. */
-export function startChild(entry: string, options: ChildOptions): Promise<Child> {
+/** Starts `entry` (e.g. `server-process`, a file of bench/, compiled) and resolves once it listens. */
+export async function startChild(entry: string, options: ChildOptions): Promise<Child> {
   installExitHook();
-  const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
-    execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+  await ensureCompiled();
+  const child = fork(join(COMPILED_DIR, 'bench', `${entry}.js`), [], {
+    execArgv: options.nodeFlags ?? [],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     cwd: BENCH_DIR,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

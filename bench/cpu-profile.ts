@@ -87,13 +87,12 @@ function libraryOfFrame(frame: CallFrame): keyof typeof STAGES {
   if (/^node:(_http|http|net|internal\/(http|streams|stream_base|net|timers|process\/task_queues|async_hooks|url|util|errors|buffer|event_target|events))|^node:(events|buffer|stream|timers|url|util)$/u.test(url)) {
     return 'http';
   }
-  if (url === '' && functionName !== '') return 'program';
   return 'other';
 }
 
 function fileOfFrame(frame: CallFrame): string {
   const { url, functionName } = frame;
-  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  if (url === '') return functionName;
   const packageMatch = /node_modules\/((?:@[^/]+\/)?[^/]+)\//u.exec(url);
   if (packageMatch) return `${packageMatch[1]} (package)`;
   if (url.startsWith('file://')) return relative(ROOT, fileURLToPath(url));
@@ -101,7 +100,11 @@ function fileOfFrame(frame: CallFrame): string {
   return url;
 }
 
+// The children run the sources transpiled one by one (compile.ts): name them by their source.
+const COMPILED = /\/node_modules\/\.cache\/pp-bench\/(.+)\.js$/u;
+
 export function analyzeProfile(profile: CpuProfile): ProfileBreakdown {
+  for (const node of profile.nodes) node.callFrame.url = node.callFrame.url.replace(COMPILED, '/$1.ts');
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
@@ -113,6 +116,14 @@ export function analyzeProfile(profile: CpuProfile): ProfileBreakdown {
     selfMicros.set(profile.samples[index], (selfMicros.get(profile.samples[index]) ?? 0) + duration);
   }
 
+  // A native function (no url) is charged to the nearest caller that has one.
+  const isNative = (frame: CallFrame) => frame.url === '' && !frame.functionName.startsWith('(');
+  const callerWithUrl = (id: number): CallFrame => {
+    let current: number | undefined = id;
+    while (current !== undefined && isNative(nodes.get(current)!.callFrame)) current = parents.get(current);
+    return current === undefined ? nodes.get(id)!.callFrame : nodes.get(current)!.callFrame;
+  };
+
   const stageCache = new Map<number, keyof typeof STAGES>();
   const stageOfNode = (id: number): keyof typeof STAGES => {
     const cached = stageCache.get(id);
@@ -122,7 +133,7 @@ export function analyzeProfile(profile: CpuProfile): ProfileBreakdown {
     for (let current: number | undefined = id; current !== undefined && !stage; current = parents.get(current)) {
       stage = stageOfFrame(nodes.get(current)!.callFrame);
     }
-    stage ??= libraryOfFrame(own);
+    stage ??= libraryOfFrame(isNative(own) ? callerWithUrl(id) : own);
     stageCache.set(id, stage);
     return stage;
   };
@@ -137,9 +148,11 @@ export function analyzeProfile(profile: CpuProfile): ProfileBreakdown {
     busy += micros;
     const stage = STAGES[stageOfNode(id)];
     byStage.set(stage, (byStage.get(stage) ?? 0) + micros);
-    const file = fileOfFrame(frame);
+    const caller = isNative(frame) ? callerWithUrl(id) : frame;
+    const file = isNative(frame) ? `${fileOfFrame(caller)} (native code)` : fileOfFrame(frame);
     byFile.set(file, (byFile.get(file) ?? 0) + micros);
-    const name = `${frame.functionName || '(anonymous)'} ${file}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+    const where = isNative(frame) ? `native, called from ${fileOfFrame(caller)}:${caller.lineNumber + 1}` : `${file}:${frame.lineNumber + 1}`;
+    const name = frame.functionName.startsWith('(') ? frame.functionName : `${frame.functionName || '(anonymous)'} ${where}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
   }
   const toShares = (map: Map<string, number>, limit: number): Share[] =>

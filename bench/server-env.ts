@@ -29,7 +29,7 @@ export interface AppChildOptions {
 
 export function startAppChild(options: AppChildOptions): Promise<Child> {
   const { setup, emulatorOrigin } = options;
-  return startChild('./server-process.ts', {
+  return startChild('server-process', {
     label: options.label,
     nodeFlags: options.nodeFlags,
     env: {
@@ -48,11 +48,11 @@ export function startAppChild(options: AppChildOptions): Promise<Child> {
 }
 
 export function startBareChild(): Promise<Child> {
-  return startChild('./server-process.ts', { label: 'bare Fastify route', env: { BENCH_TARGET: 'bare', NODE_ENV: 'production' } });
+  return startChild('server-process', { label: 'bare Fastify route', env: { BENCH_TARGET: 'bare', NODE_ENV: 'production' } });
 }
 
 export function startEmulatorChild(setup: ServerSetup, userSets: string): Promise<Child> {
-  return startChild('./emulator-process.ts', {
+  return startChild('emulator-process', {
     label: 'tenant emulator',
     env: {
       NODE_ENV: 'production',

@@ -19,7 +19,7 @@ export const HOSTED_PAGE_CSP = [
 ].join('; ');
 
 export interface HostedPageOptions {
-  /** Absolute URL of this server (with its prefix): the widget's `endpoint`. */
+  /** This server's path (its prefix, or `/`): the widget's `endpoint`, resolved against the page. */
   endpoint: string;
   /** Path of the widget bundle on this server. */
   scriptPath: string;

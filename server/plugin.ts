@@ -118,8 +118,9 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
     return reply.type(JSON_TYPE).send(formBody);
   });
 
-  app.get('/', async (request, reply) => {
-    const endpoint = `${request.protocol}://${request.host}${prefix}`;
+  app.get('/', async (_request, reply) => {
+    // A path, not an absolute URL: the Host header is the client's to choose, never echoed back.
+    const endpoint = prefix === '' ? '/' : prefix;
     return reply
       .header('cache-control', 'no-store')
       .header('content-security-policy', HOSTED_PAGE_CSP)

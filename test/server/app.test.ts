@@ -89,12 +89,13 @@ describe('GET /form', () => {
 
 describe('GET /', () => {
   it('serves the hosted page: the widget pointed at this server, under a strict policy', async () => {
-    const response = await setup().app.inject({ url: '/?state=abc&session_token=xyz', headers: { host: 'profile.example.com' } });
+    const response = await setup().app.inject({ url: '/?state=abc&session_token=xyz', headers: { host: 'evil.example"><script>' } });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.body).toContain('<script type="module" src="/progressive-profile.js"></script>');
-    expect(response.body).toContain('<progressive-profile endpoint="http://profile.example.com"></progressive-profile>');
+    expect(response.body).toContain('<progressive-profile endpoint="/"></progressive-profile>');
+    expect(response.body).not.toContain('evil.example');
     expect(response.body).toContain('<html lang="en">');
     const csp = String(response.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
@@ -596,7 +597,7 @@ describe('the plugin under a prefix in another app', () => {
     expect((await host.inject('/profile/form')).statusCode).toBe(200);
     const page = await host.inject({ url: '/profile', headers: { host: 'site.example' } });
     expect(page.body).toContain('src="/profile/progressive-profile.js"');
-    expect(page.body).toContain('endpoint="http://site.example/profile"');
+    expect(page.body).toContain('endpoint="/profile"');
     expect((await host.inject('/profile/progressive-profile.js')).body).toBe(WIDGET);
     const submit = await post(host, '/profile/submit', await submitBody());
     expect(submit.statusCode).toBe(200);
