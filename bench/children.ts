@@ -11,7 +11,7 @@ export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** Messages a child sends. */
 export type ChildMessage =
   | { type: 'listening'; port: number; plainPort?: number; origin?: string }
-  | { type: 'sample'; id: number; rss: number; heapUsed: number; storeSize: number | null }
+  | { type: 'sample'; id: number; rss: number; heapUsed: number; storeSize: number | null; cpuMicros: number }
   | { type: 'users'; id: number; users: Array<{ user_id: string; user_metadata: Record<string, unknown> }> }
   | { type: 'profiled'; id: number }
   | { type: 'failed'; message: string };
@@ -27,7 +27,7 @@ export type ParentMessage =
 export interface ChildOptions {
   /** Variables of the child: nothing else of the parent's environment leaks in but PATH and HOME. */
   env: Record<string, string>;
-  /** Extra node flags, e.g. `--cpu-prof`, `--expose-gc`. */
+  /** Extra node flags, e.g. `--expose-gc`. */
   nodeFlags?: string[];
   label: string;
 }
@@ -38,13 +38,14 @@ export interface Child {
   readonly plainPort?: number;
   readonly origin: string;
   readonly pid: number;
-  sample(gc?: boolean): Promise<{ rss: number; heapUsed: number; storeSize: number | null }>;
+  /** Memory now; `cpuMicros` is the CPU time (user + system) the child has used so far. */
+  sample(gc?: boolean): Promise<{ rss: number; heapUsed: number; storeSize: number | null; cpuMicros: number }>;
   readUsers(ids: string[]): Promise<Array<{ user_id: string; user_metadata: Record<string, unknown> }>>;
   /** Starts the CPU profiler (sampling every 250 µs) in the child. */
   startProfile(): Promise<void>;
   /** Stops it and writes the `.cpuprofile` JSON to `path`. */
   stopProfile(path: string): Promise<void>;
-  /** Asks the child to close and exit (so `--cpu-prof` writes its profile); kills it after 10 s. */
+  /** Asks the child to close and exit; kills it after 10 s. */
   stop(): Promise<void>;
 }
 
@@ -117,7 +118,7 @@ export async function startChild(entry: string, options: ChildOptions): Promise<
         pid: child.pid ?? -1,
         async sample(gc = false) {
           const answer = await ask<Extract<ChildMessage, { type: 'sample' }>>({ type: 'sample', id: nextId++, gc });
-          return { rss: answer.rss, heapUsed: answer.heapUsed, storeSize: answer.storeSize };
+          return { rss: answer.rss, heapUsed: answer.heapUsed, storeSize: answer.storeSize, cpuMicros: answer.cpuMicros };
         },
         async readUsers(ids) {
           const answer = await ask<Extract<ChildMessage, { type: 'users' }>>({ type: 'users', id: nextId++, ids });

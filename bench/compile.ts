@@ -12,6 +12,13 @@ export const COMPILED_DIR = join(ROOT, 'node_modules/.cache/pp-bench');
 const SOURCE_DIRECTORIES = ['server', 'common', 'demo', 'bench'];
 
 let compiled: Promise<void> | undefined;
+let widgetBundle = join(ROOT, 'dist/progressive-profile.js');
+
+/** The widget bundle the children serve (before the first child starts); dist/ by default. */
+export function useWidgetBundle(path: string): void {
+  if (compiled) throw new Error('useWidgetBundle: the children are already compiled');
+  widgetBundle = path;
+}
 
 /** Transpiles server/, common/, demo/ and bench/ into COMPILED_DIR once per process. */
 export function ensureCompiled(): Promise<void> {
@@ -42,7 +49,7 @@ async function compile(): Promise<void> {
   await writeFile(join(COMPILED_DIR, 'package.json'), '{"type":"module"}\n');
   // server/deps.ts reads the widget from ../dist/progressive-profile.js beside itself.
   await mkdir(join(COMPILED_DIR, 'dist'), { recursive: true });
-  await copyFile(join(ROOT, 'dist/progressive-profile.js'), join(COMPILED_DIR, 'dist/progressive-profile.js')).catch(() => undefined);
+  await copyFile(widgetBundle, join(COMPILED_DIR, 'dist/progressive-profile.js')).catch(() => undefined);
   // The emulator runs the real rule/action.js (CommonJS, with its own package.json).
   await mkdir(join(COMPILED_DIR, 'rule'), { recursive: true });
   for (const name of ['action.js', 'rule.js', 'package.json']) {

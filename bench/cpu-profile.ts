@@ -144,14 +144,19 @@ export function analyzeProfile(profile: CpuProfile): ProfileBreakdown {
   let busy = 0;
   for (const [id, micros] of selfMicros) {
     const frame = nodes.get(id)!.callFrame;
-    if (frame.functionName === '(idle)' || frame.functionName === '(root)') continue;
+    // Idle time, and the profiler's own work when asked for the profile, are not the server's.
+    if (frame.functionName === '(idle)' || frame.functionName === '(root)' || callerWithUrl(id).url === 'node:inspector') continue;
     busy += micros;
     const stage = STAGES[stageOfNode(id)];
     byStage.set(stage, (byStage.get(stage) ?? 0) + micros);
     const caller = isNative(frame) ? callerWithUrl(id) : frame;
     const file = isNative(frame) ? `${fileOfFrame(caller)} (native code)` : fileOfFrame(frame);
     byFile.set(file, (byFile.get(file) ?? 0) + micros);
-    const where = isNative(frame) ? `native, called from ${fileOfFrame(caller)}:${caller.lineNumber + 1}` : `${file}:${frame.lineNumber + 1}`;
+    // Functions are named by their exact file (node:internal/crypto/util, not the group).
+    const exactFile = (callFrame: CallFrame) => (callFrame.url.startsWith('node:') ? callFrame.url : fileOfFrame(callFrame));
+    const where = isNative(frame)
+      ? `native, called from ${caller.functionName || '(anonymous)'} ${exactFile(caller)}:${caller.lineNumber + 1}`
+      : `${exactFile(frame)}:${frame.lineNumber + 1}`;
     const name = frame.functionName.startsWith('(') ? frame.functionName : `${frame.functionName || '(anonymous)'} ${where}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
   }

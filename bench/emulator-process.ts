@@ -58,7 +58,8 @@ async function start(): Promise<void> {
       send({ type: 'users', id: message.id, users });
     } else if (message.type === 'sample') {
       const memory = process.memoryUsage();
-      send({ type: 'sample', id: message.id, rss: memory.rss, heapUsed: memory.heapUsed, storeSize: null });
+      const cpu = process.cpuUsage();
+      send({ type: 'sample', id: message.id, rss: memory.rss, heapUsed: memory.heapUsed, storeSize: null, cpuMicros: cpu.user + cpu.system });
     } else if (message.type === 'stop') {
       // Idle keep-alive sockets of a stopped server would hold close() open: bounded wait.
       setTimeout(() => process.exit(0), 2_000).unref();

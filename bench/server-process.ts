@@ -46,7 +46,8 @@ async function start(): Promise<void> {
     if (message.type === 'sample') {
       if (message.gc) (globalThis as { gc?: () => void }).gc?.();
       const memory = process.memoryUsage();
-      send({ type: 'sample', id: message.id, rss: memory.rss, heapUsed: memory.heapUsed, storeSize: readStoreSize() });
+      const cpu = process.cpuUsage();
+      send({ type: 'sample', id: message.id, rss: memory.rss, heapUsed: memory.heapUsed, storeSize: readStoreSize(), cpuMicros: cpu.user + cpu.system });
     } else if (message.type === 'profile') {
       void handleProfile(message.action, message.path).then(
         () => send({ type: 'profiled', id: message.id }),
@@ -56,7 +57,7 @@ async function start(): Promise<void> {
       void (async () => {
         for (const server of servers) await server.close();
         await closeDeps();
-        // A normal exit, so --cpu-prof writes its profile.
+        // Exit on our own once closed: the parent waits for it.
         process.exit(0);
       })();
     }

@@ -3,7 +3,7 @@
 // drift on the machine hits both alike; Management API mode runs against the emulator (its own
 // process, free-tier limit off). Every request carries a distinct T1.
 import { stopAll, type Child } from './children.js';
-import { runLoad, type LoadResult } from './load.js';
+import { runLoad, type LoadOptions, type LoadResult } from './load.js';
 import { ACTION_MODE_TENANT, createServerSetup, issuerOf, startAppChild, startBareChild, startEmulatorChild } from './server-env.js';
 import { BodyPool, benchUserIds, createTokenMinter, type TokenMinter } from './tokens.js';
 
@@ -11,18 +11,47 @@ export interface ServerBenchOptions {
   runs: number;
   /** Seconds per measured run. */
   duration: number;
-  /** Requests of the warm-up before the first run. */
+  /** Requests of the warm-up before the first run (Action writes and bare route). */
   warmup: number;
+  /** The same in Management API mode, several times slower. */
+  managementWarmup: number;
   connections: number;
   log: (line: string) => void;
+}
+
+/** A load run with the CPU each process spent on it: which one was the bottleneck. */
+export interface MeasuredRun extends LoadResult {
+  /** CPU time of the server process over the run's wall time; 100 = one core busy. */
+  serverCpuPercent: number;
+  /** The same for the emulator (Management API mode). */
+  emulatorCpuPercent?: number;
+  /** The same for this process: autocannon, the load generator. */
+  loadGeneratorCpuPercent: number;
+}
+
+async function measureRun(server: Child, load: LoadOptions, emulator?: Child): Promise<MeasuredRun> {
+  const serverBefore = await server.sample();
+  const emulatorBefore = await emulator?.sample();
+  const ownBefore = process.cpuUsage();
+  const result = await runLoad(load);
+  const own = process.cpuUsage(ownBefore);
+  const serverAfter = await server.sample();
+  const emulatorAfter = await emulator?.sample();
+  const percent = (micros: number) => (micros / 1000 / (result.seconds * 1000)) * 100;
+  return {
+    ...result,
+    serverCpuPercent: percent(serverAfter.cpuMicros - serverBefore.cpuMicros),
+    ...(emulatorBefore && emulatorAfter ? { emulatorCpuPercent: percent(emulatorAfter.cpuMicros - emulatorBefore.cpuMicros) } : {}),
+    loadGeneratorCpuPercent: percent(own.user + own.system),
+  };
 }
 
 export interface ServerBenchResult {
   connections: number;
   durationSeconds: number;
-  bare: LoadResult[];
-  action: LoadResult[];
-  management: LoadResult[];
+  bare: MeasuredRun[];
+  action: MeasuredRun[];
+  management: MeasuredRun[];
   /** action[i].requestsPerSecond / bare[i].requestsPerSecond. */
   ratios: number[];
   managementRatios: number[];
@@ -32,12 +61,12 @@ export const BENCH_USERS = benchUserIds(1000);
 
 /** Tops the pool up so a run at `expectedRate` for `seconds` never runs dry. */
 async function topUp(pool: BodyPool, minter: TokenMinter, expectedRate: number, seconds: number): Promise<void> {
-  const needed = Math.ceil(expectedRate * seconds * 1.6) + 1000;
+  const needed = Math.ceil(expectedRate * seconds * 2) + 2000;
   if (pool.remaining < needed) pool.refill(await minter.mintBodies(needed - pool.remaining, BENCH_USERS));
 }
 
 export async function benchServer(options: ServerBenchOptions): Promise<ServerBenchResult> {
-  const { runs, duration, warmup, connections, log } = options;
+  const { runs, duration, warmup, managementWarmup, connections, log } = options;
   const setup = createServerSetup();
   const result: ServerBenchResult = { connections, durationSeconds: duration, bare: [], action: [], management: [], ratios: [], managementRatios: [] };
 
@@ -49,6 +78,7 @@ export async function benchServer(options: ServerBenchOptions): Promise<ServerBe
     children.push(action);
     const minter = await createTokenMinter({ secret: setup.sessionTokenSecret, issuer: ACTION_MODE_TENANT.host, lifetimeSeconds: 600 });
     const actionPool = new BodyPool();
+    actionPool.refillWhenLow(2000, () => minter.mintBodies(2000, BENCH_USERS));
     // The bare route checks no token: it may see the same bodies again and again.
     const barePool = BodyPool.cycling(await minter.mintBodies(1000, BENCH_USERS));
 
@@ -58,14 +88,16 @@ export async function benchServer(options: ServerBenchOptions): Promise<ServerBe
     let expectedRate = warm.requestsPerSecond;
     for (let run = 1; run <= runs; run += 1) {
       await topUp(actionPool, minter, expectedRate, duration);
-      const bareRun = await runLoad({ origin: bare.origin, pool: barePool, connections, duration });
-      const actionRun = await runLoad({ origin: action.origin, pool: actionPool, connections, duration });
+      const bareRun = await measureRun(bare, { origin: bare.origin, pool: barePool, connections, duration });
+      const actionRun = await measureRun(action, { origin: action.origin, pool: actionPool, connections, duration });
       expectedRate = Math.max(expectedRate, actionRun.requestsPerSecond);
       result.bare.push(bareRun);
       result.action.push(actionRun);
       result.ratios.push(actionRun.requestsPerSecond / bareRun.requestsPerSecond);
       log(
-        `  run ${run}/${runs}: bare ${bareRun.requestsPerSecond.toFixed(0)} req/s, submit (Action writes) ${actionRun.requestsPerSecond.toFixed(0)} req/s, errors ${actionRun.errors}`,
+        `  run ${run}/${runs}: bare ${bareRun.requestsPerSecond.toFixed(0)} req/s (CPU: server ${bareRun.serverCpuPercent.toFixed(0)}%, autocannon ${bareRun.loadGeneratorCpuPercent.toFixed(0)}%), ` +
+          `submit (Action writes) ${actionRun.requestsPerSecond.toFixed(0)} req/s (CPU: server ${actionRun.serverCpuPercent.toFixed(0)}%, autocannon ${actionRun.loadGeneratorCpuPercent.toFixed(0)}%), errors ${actionRun.errors}` +
+          (actionRun.pool.mintedDuringRun > 0 ? ` (${actionRun.pool.mintedDuringRun} T1s minted mid-run: estimate was short)` : ''),
       );
     }
     await stopAll(children.splice(0));
@@ -76,17 +108,21 @@ export async function benchServer(options: ServerBenchOptions): Promise<ServerBe
     children.push(management);
     const managementMinter = await createTokenMinter({ secret: setup.sessionTokenSecret, issuer: issuerOf(emulator.origin), lifetimeSeconds: 600 });
     const managementPool = new BodyPool();
-    managementPool.refill(await managementMinter.mintBodies(warmup, BENCH_USERS));
-    const managementWarm = await runLoad({ origin: management.origin, pool: managementPool, connections, amount: warmup });
+    managementPool.refillWhenLow(1000, () => managementMinter.mintBodies(1000, BENCH_USERS));
+    managementPool.refill(await managementMinter.mintBodies(managementWarmup, BENCH_USERS));
+    const managementWarm = await runLoad({ origin: management.origin, pool: managementPool, connections, amount: managementWarmup });
     expectedRate = managementWarm.requestsPerSecond;
     for (let run = 1; run <= runs; run += 1) {
       await topUp(managementPool, managementMinter, expectedRate, duration);
-      const managementRun = await runLoad({ origin: management.origin, pool: managementPool, connections, duration });
+      const managementRun = await measureRun(management, { origin: management.origin, pool: managementPool, connections, duration }, emulator);
       expectedRate = Math.max(expectedRate, managementRun.requestsPerSecond);
       result.management.push(managementRun);
       const bareRun = result.bare[run - 1];
       result.managementRatios.push(managementRun.requestsPerSecond / bareRun.requestsPerSecond);
-      log(`  run ${run}/${runs}: submit (Management API) ${managementRun.requestsPerSecond.toFixed(0)} req/s, errors ${managementRun.errors}`);
+      log(
+        `  run ${run}/${runs}: submit (Management API) ${managementRun.requestsPerSecond.toFixed(0)} req/s (CPU: server ${managementRun.serverCpuPercent.toFixed(0)}%, ` +
+          `emulator ${managementRun.emulatorCpuPercent?.toFixed(0)}%, autocannon ${managementRun.loadGeneratorCpuPercent.toFixed(0)}%), errors ${managementRun.errors}`,
+      );
     }
   } finally {
     await stopAll(children);

@@ -69,8 +69,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const samples: SoakSample[] = [];
     const started = performance.now();
     const takeSample = async () => {
-      const sample = await server.sample(false);
-      samples.push({ t: (performance.now() - started) / 1000, ...sample });
+      const { rss, heapUsed, storeSize } = await server.sample(false);
+      samples.push({ t: (performance.now() - started) / 1000, rss, heapUsed, storeSize });
     };
     await takeSample();
     const sampler = setInterval(() => void takeSample(), SAMPLE_EVERY_MS);
@@ -133,7 +133,7 @@ export function renderSoak(soak: SoakResult): string {
     },
   ];
   const series = soak.samples
-    .filter((_sample, index) => index % 5 === 0 || index === soak.samples.length - 1)
+    .filter((sample, index, all) => (index % 5 === 0 || index === all.length - 1) && (index === 0 || sample.t - all[index - 1].t > 0.5))
     .map((sample) => `  t=${sample.t.toFixed(0).padStart(3)} s  RSS ${formatBytes(sample.rss).padStart(9)}  heap ${formatBytes(sample.heapUsed).padStart(8)}  store ${String(sample.storeSize ?? '—').padStart(6)}`);
   return `${renderTable('Soak (single runs: min = median = max)', rows)}\n\nRSS and store size over time:\n${series.join('\n')}`;
 }

@@ -69,8 +69,11 @@ export class BodyPool {
   #bodies: string[] = [];
   #next = 0;
   #isCycling = false;
-  /** Requests sent with a reused body (a replayed T1: answered 409) because the pool ran dry. */
+  #refill?: { lowWater: number; mint: () => Promise<string[]>; isMinting: boolean };
+  /** Requests built with a reused body (a replayed T1: answered 409, if sent) because the pool ran dry. */
   exhausted = 0;
+  /** Bodies minted during a run because the pool ran low (the run's estimate was short). */
+  mintedWhileRunning = 0;
 
   /** A pool that starts over when it runs out (for the bare route, which checks no token). */
   static cycling(bodies: string[]): BodyPool {
@@ -89,7 +92,24 @@ export class BodyPool {
     this.#next = 0;
   }
 
+  /**
+   * Mints more in the background whenever fewer than `lowWater` bodies are left: a safety net for
+   * a run faster than its estimate (minting then shares this process's CPU with autocannon).
+   */
+  refillWhenLow(lowWater: number, mint: () => Promise<string[]>): void {
+    this.#refill = { lowWater, mint, isMinting: false };
+  }
+
   take(): string {
+    const refill = this.#refill;
+    if (refill && !refill.isMinting && this.remaining < refill.lowWater) {
+      refill.isMinting = true;
+      void refill.mint().then((bodies) => {
+        this.#bodies.push(...bodies);
+        this.mintedWhileRunning += bodies.length;
+        refill.isMinting = false;
+      });
+    }
     if (this.#next < this.#bodies.length) return this.#bodies[this.#next++];
     if (this.#isCycling && this.#bodies.length > 0) {
       this.#next = 1;

@@ -5,17 +5,20 @@
 // input exists at DOMContentLoaded. Each run gets a fresh browser context with the cache disabled.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../test/support/browser.js';
 import { stopAll, type Child } from './children.js';
+import { useWidgetBundle } from './compile.js';
 import { ACTION_MODE_TENANT, createServerSetup, startAppChild } from './server-env.js';
 import { benchUserIds, createTokenMinter } from './tokens.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BUNDLE = join(ROOT, 'dist/progressive-profile.js');
+const DIST_BUNDLE = join(ROOT, 'dist/progressive-profile.js');
+// Where a fresh build goes when dist/ is stale: dist/ is `npm run build`'s, not the benchmark's.
+const FRESH_BUILD_DIR = join(ROOT, 'node_modules/.cache/pp-bench-widget');
 
 export interface WidgetBenchOptions {
   runs: number;
@@ -33,20 +36,21 @@ export interface PageTiming {
 }
 
 export interface WidgetBenchResult {
-  bundle: { minified: number; gzip: number; brotli: number; rebuilt: boolean; note?: string };
+  bundle: { minified: number; gzip: number; brotli: number; source: string; note?: string };
   widget: PageTiming[];
   plain: PageTiming[];
 }
 
 export async function benchWidget(options: WidgetBenchOptions): Promise<WidgetBenchResult> {
-  const build = ensureBundle();
+  const build = findCurrentBundle();
   if (build.note) options.log(`  ${build.note}`);
-  const source = readFileSync(BUNDLE);
+  useWidgetBundle(build.path);
+  const source = readFileSync(build.path);
   const bundle = {
     minified: source.length,
     gzip: gzipSync(source, { level: 9 }).length,
     brotli: brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-    rebuilt: build.rebuilt,
+    source: relative(ROOT, build.path),
     ...(build.note ? { note: build.note } : {}),
   };
 
@@ -136,22 +140,27 @@ async function measurePage(browser: Browser, url: string, kind: 'widget' | 'plai
 }
 
 /**
- * Builds dist/progressive-profile.js when it is missing or older than the widget's sources
- * (`vite build`, as `npm run build:widget` does). A failed build leaves the old bundle in use, said so.
+ * dist/progressive-profile.js when it is newer than the widget's sources; else a fresh `vite build`
+ * (as `npm run build:widget` runs it) into node_modules/.cache. A failed build falls back to dist/, said so.
  */
-function ensureBundle(): { rebuilt: boolean; note?: string } {
+function findCurrentBundle(): { path: string; note?: string } {
   const newestSource = Math.max(...['widget', 'common'].flatMap((directory) => newestMtimes(join(ROOT, directory))), statSync(join(ROOT, 'vite.config.ts')).mtimeMs);
   let bundleTime = 0;
   try {
-    bundleTime = statSync(BUNDLE).mtimeMs;
+    bundleTime = statSync(DIST_BUNDLE).mtimeMs;
   } catch {
     bundleTime = 0;
   }
-  if (bundleTime >= newestSource) return { rebuilt: false };
-  const build = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status === 0) return { rebuilt: true, note: 'rebuilt dist/progressive-profile.js from the current widget sources' };
-  if (bundleTime === 0) throw new Error(`vite build failed and there is no bundle:\n${build.stderr}`);
-  return { rebuilt: false, note: 'vite build failed: measuring the existing (older) dist/progressive-profile.js' };
+  if (bundleTime >= newestSource) return { path: DIST_BUNDLE };
+  const build = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error', '--outDir', FRESH_BUILD_DIR], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (build.status === 0) {
+    return { path: join(FRESH_BUILD_DIR, 'progressive-profile.js'), note: 'dist/ is older than the widget sources: measured a fresh vite build' };
+  }
+  if (bundleTime === 0) throw new Error(`vite build failed and dist/progressive-profile.js is missing:\n${build.stderr}`);
+  return { path: DIST_BUNDLE, note: 'dist/ is older than the widget sources and vite build failed: measured the older dist/ bundle' };
 }
 
 function newestMtimes(directory: string): number[] {

@@ -60,11 +60,21 @@ export function normalizeValue(value: FieldValue | undefined): FieldValue | unde
   return typeof value === 'string' ? value.trim() : value;
 }
 
+/** Whether `text` matches the whole of `pattern`. */
+export type PatternMatcher = (pattern: string, text: string) => boolean;
+
+const matchWithRegExp: PatternMatcher = (pattern, text) => compileFieldPattern(pattern).test(text);
+
 /**
  * The first rule `value` breaks, or `null` when it is acceptable. `value` must already have the
  * right JSON type (see `hasValueType`) and be normalised. Lengths count Unicode code points.
+ * `matchPattern` defaults to RegExp; the server passes a linear-time matcher (no ReDoS).
  */
-export function checkFieldValue(field: FieldDefinition, value: FieldValue | undefined): FieldErrorCode | null {
+export function checkFieldValue(
+  field: FieldDefinition,
+  value: FieldValue | undefined,
+  matchPattern: PatternMatcher = matchWithRegExp,
+): FieldErrorCode | null {
   if (isEmptyValue(value)) return field.required ? 'required' : null;
   // A required checkbox is a consent or a confirmation: only a ticked box fulfils it.
   if (field.type === 'checkbox') return field.required && value !== true ? 'required' : null;
@@ -93,7 +103,7 @@ export function checkFieldValue(field: FieldDefinition, value: FieldValue | unde
       if (!isCalendarDate(text)) return 'invalid_format';
       break;
   }
-  if (field.pattern !== undefined && !compileFieldPattern(field.pattern).test(text)) return 'pattern';
+  if (field.pattern !== undefined && !matchPattern(field.pattern, text)) return 'pattern';
   return null;
 }
 

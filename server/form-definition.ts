@@ -1,6 +1,7 @@
 // Validates the fields file (PROFILE_FIELDS_FILE) once at start and normalises it into the
 // `FormDefinition` that GET /form answers and the server validates submissions against.
 import { compileFieldPattern } from '../common/field-rules.js';
+import { compileLinearPattern } from './field-pattern.js';
 import {
   FIELD_TYPES,
   type FieldDefinition,
@@ -96,6 +97,12 @@ function parseField(raw: unknown, index: number, options: ParseFormOptions): Fie
       compileFieldPattern(pattern);
     } catch {
       fail('"pattern" is not a valid regular expression in Unicode mode');
+    }
+    // The server matches in linear time (no ReDoS); a pattern it cannot run that way is refused.
+    try {
+      compileLinearPattern(pattern);
+    } catch {
+      fail('"pattern" uses syntax the server cannot match in linear time (backreferences, lookaround, [^]); see docs/SECURITY.md');
     }
     if (maxLength === undefined || maxLength > MAX_PATTERN_INPUT) {
       fail(`"pattern" needs a "maxLength" of at most ${MAX_PATTERN_INPUT} beside it`);

@@ -3,6 +3,7 @@
 // (400) before the session token, field rules (422) after the token is reserved.
 import { checkFieldValue, hasValueType, isEmptyValue, normalizeValue } from '../common/field-rules.js';
 import type { FieldDefinition, FieldErrorCode, FieldValue, FormDefinition } from '../common/wire.js';
+import { matchesFieldPattern } from './field-pattern.js';
 import type { Metadata } from './metadata.js';
 import type { ProfilePatch, ProfileWriter, WriteOptions } from './ports.js';
 import { RequestError } from './request-error.js';
@@ -47,7 +48,7 @@ export function buildProfilePatch(askedFields: readonly FieldDefinition[], value
   const patch: { user_metadata?: Metadata; app_metadata?: Metadata } = {};
   for (const field of askedFields) {
     const value = normalizeValue(Object.hasOwn(values, field.id) ? values[field.id] : undefined);
-    const problem = checkFieldValue(field, value);
+    const problem = checkFieldValue(field, value, matchesFieldPattern);
     if (problem) {
       errors[field.id] = problem;
       continue;

@@ -1,0 +1,339 @@
+// `npm run bench`: every benchmark of the project, side by side with its yardstick, each figure
+// as min / median / max over several runs next to its target. Writes bench/results.json and prints
+// the tables. `--quick` is a fast smoke run (fewer, shorter runs); `--soak` adds the soak
+// (`npm run bench:soak` runs it alone). Everything runs on 127.0.0.1 and stops by itself.
+import { benchEconomy, type EconomyResult } from './economy.js';
+import { benchMemory, type MemorySeries } from './memory.js';
+import { benchProfile, type ProfileResult } from './profile.js';
+import { describeMachine, readResults, writeResults } from './results.js';
+import { benchServer, type ServerBenchResult } from './server.js';
+import { readSoakOptions, renderSoak, runSoak } from './soak.js';
+import { formatBytes, judge, renderTable, summarize, type Row, type Summary } from './stats.js';
+import { benchWidget, type WidgetBenchResult } from './widget.js';
+
+const GZIP_BUDGET = 10_240;
+const GZIP_AIM = 8_192;
+const READY_TARGET_MS = 100;
+const RATIO_TARGET = 0.2;
+/** "Levels off": the last half of the submits grows RSS by at most this share of it. */
+const LEVEL_OFF_SHARE = 0.05;
+
+const args = process.argv.slice(2);
+const isQuick = args.includes('--quick');
+const withSoak = args.includes('--soak');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const plan = isQuick
+  ? {
+      widget: { runs: 2 },
+      server: { runs: 1, duration: 2, warmup: 500, managementWarmup: 200, connections: 20 },
+      profile: { duration: 2, warmup: 500, managementWarmup: 200, connections: 20, rounds: 2, calls: 200 },
+      economy: { runs: 1, submits: 1000, freeTierRuns: 1, users: 20, connections: 20 },
+      memory: { runs: 1, step: 1000, total: 3000, connections: 20 },
+    }
+  : {
+      widget: { runs: 5 },
+      server: { runs: 3, duration: 5, warmup: 3000, managementWarmup: 500, connections: 20 },
+      profile: { duration: 5, warmup: 2000, managementWarmup: 500, connections: 20, rounds: 5, calls: 1000 },
+      economy: { runs: 3, submits: 1000, freeTierRuns: 3, users: 20, connections: 20 },
+      memory: { runs: 3, step: 1000, total: 10_000, connections: 20 },
+    };
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const machine = describeMachine();
+  log(`Progressive Profile benchmarks${isQuick ? ' (quick smoke run: fewer, shorter runs)' : ''}`);
+  log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadAverageAtStart} at start`);
+  log('Absolute times and rates depend on this machine and on whatever else runs on it.\n');
+
+  log('1/5 widget: bundle size and time to an interactive form in headless Chromium …');
+  const widget = await benchWidget({ ...plan.widget, log });
+  log('2/5 server: POST /submit throughput against a bare Fastify route …');
+  const server = await benchServer({ ...plan.server, log });
+  log('3/5 stages: CPU profile of the server under load, and each stage alone …');
+  const profile = await benchProfile({ ...plan.profile, log });
+  log('4/5 Management API economy, and the free tier’s 2 requests/s …');
+  const economy = await benchEconomy({ ...plan.economy, log });
+  log(`5/5 server memory over ${plan.memory.total.toLocaleString('en-US')} submits …`);
+  const memory = await benchMemory({ ...plan.memory, log });
+  const soak = withSoak ? await runSoak(readSoakOptions(args, log)) : undefined;
+
+  const tables = [
+    renderWidget(widget),
+    renderServer(server),
+    renderStages(profile),
+    renderEconomy(economy),
+    renderMemory(memory),
+    ...(soak ? [renderSoak(soak)] : []),
+  ];
+  console.log(tables.join('\n'));
+
+  const previous = await readResults();
+  await writeResults({
+    machine,
+    quick: isQuick,
+    totalSeconds: (performance.now() - started) / 1000,
+    widget: summarizeWidget(widget),
+    server: summarizeServer(server),
+    stages: profile,
+    economy: summarizeEconomy(economy),
+    memory: summarizeMemory(memory),
+    // A soak run alone (`npm run bench:soak`) keeps its figures until the next soak.
+    ...(soak ? { soak: { machine, ...soak } } : previous.soak ? { soak: previous.soak } : {}),
+  });
+  log(`\nWrote bench/results.json in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+}
+
+function single(value: number): Summary {
+  return summarize([value]);
+}
+
+function summarizeWidget(widget: WidgetBenchResult) {
+  return {
+    bundle: { ...widget.bundle, budgetGzip: GZIP_BUDGET, aimGzip: GZIP_AIM },
+    widgetReadyMs: summarize(widget.widget.map((run) => run.readyMs)),
+    plainReadyMs: summarize(widget.plain.map((run) => run.readyMs)),
+    overheadMs: summarize(widget.widget.map((run, index) => run.readyMs - widget.plain[index].readyMs)),
+    bundleLoadedMs: summarize(widget.widget.map((run) => run.bundleLoadedMs ?? Number.NaN)),
+    formLoadedMs: summarize(widget.widget.map((run) => run.formLoadedMs ?? Number.NaN)),
+    runs: { widget: widget.widget, plain: widget.plain },
+  };
+}
+
+function renderWidget(widget: WidgetBenchResult): string {
+  const figures = summarizeWidget(widget);
+  const readyTarget = `≤ ${READY_TARGET_MS} (aim 50)`;
+  const rows: Row[] = [
+    { label: 'bundle, minified', summary: single(widget.bundle.minified), unit: 'bytes', target: '—', verdict: 'INFO' },
+    {
+      label: 'bundle, gzip -9',
+      summary: single(widget.bundle.gzip),
+      unit: 'bytes',
+      target: `≤ ${GZIP_BUDGET} (aim ${GZIP_AIM})`,
+      verdict: judge(widget.bundle.gzip, (value) => value <= GZIP_BUDGET),
+    },
+    { label: 'bundle, brotli', summary: single(widget.bundle.brotli), unit: 'bytes', target: '—', verdict: 'INFO' },
+    {
+      label: 'widget: navigation → pp-ready',
+      summary: figures.widgetReadyMs,
+      unit: 'ms',
+      target: readyTarget,
+      verdict: judge(figures.widgetReadyMs.median, (value) => value <= READY_TARGET_MS),
+      digits: 1,
+    },
+    { label: 'plain form (floor): navigation → DOMContentLoaded', summary: figures.plainReadyMs, unit: 'ms', target: '—', verdict: 'INFO', digits: 1 },
+    {
+      label: 'widget minus floor (same run)',
+      summary: figures.overheadMs,
+      unit: 'ms',
+      target: readyTarget,
+      verdict: judge(figures.overheadMs.median, (value) => value <= READY_TARGET_MS),
+      digits: 1,
+    },
+    { label: '  of which: bundle downloaded at', summary: figures.bundleLoadedMs, unit: 'ms', target: '—', verdict: 'INFO', digits: 1 },
+    { label: '  of which: GET /form answered at', summary: figures.formLoadedMs, unit: 'ms', target: '—', verdict: 'INFO', digits: 1 },
+  ];
+  const note = widget.bundle.note ? `\n(${widget.bundle.note})` : '';
+  return `${renderTable(`1. Widget (${widget.widget.length} cold runs each in headless Chromium; times machine-dependent)`, rows)}${note}`;
+}
+
+function summarizeServer(server: ServerBenchResult) {
+  const pick = (runs: ServerBenchResult['bare']) => ({
+    requestsPerSecond: summarize(runs.map((run) => run.requestsPerSecond)),
+    latencyP50Ms: summarize(runs.map((run) => run.latencyP50)),
+    latencyP99Ms: summarize(runs.map((run) => run.latencyP99)),
+    serverCpuPercent: summarize(runs.map((run) => run.serverCpuPercent)),
+    loadGeneratorCpuPercent: summarize(runs.map((run) => run.loadGeneratorCpuPercent)),
+    emulatorCpuPercent: summarize(runs.flatMap((run) => (run.emulatorCpuPercent === undefined ? [] : [run.emulatorCpuPercent]))),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    runs,
+  });
+  return {
+    connections: server.connections,
+    durationSeconds: server.durationSeconds,
+    bare: pick(server.bare),
+    actionWrites: pick(server.action),
+    managementApi: pick(server.management),
+    ratioActionToBare: summarize(server.ratios),
+    ratioManagementToBare: summarize(server.managementRatios),
+  };
+}
+
+function renderServer(server: ServerBenchResult): string {
+  const figures = summarizeServer(server);
+  const rows: Row[] = [];
+  const add = (name: string, mode: ReturnType<typeof summarizeServer>['bare'], hasErrorsTarget: boolean) => {
+    rows.push(
+      { label: `${name}: throughput`, summary: mode.requestsPerSecond, unit: 'req/s', target: '—', verdict: 'INFO' },
+      { label: `${name}: latency p50`, summary: mode.latencyP50Ms, unit: 'ms', target: '—', verdict: 'INFO' },
+      { label: `${name}: latency p99`, summary: mode.latencyP99Ms, unit: 'ms', target: '—', verdict: 'INFO' },
+      { label: `${name}: CPU of the server process`, summary: mode.serverCpuPercent, unit: '% core', target: '—', verdict: 'INFO' },
+      { label: `${name}: CPU of autocannon`, summary: mode.loadGeneratorCpuPercent, unit: '% core', target: '—', verdict: 'INFO' },
+    );
+    if (mode.emulatorCpuPercent.runs.length > 0) {
+      rows.push({ label: `${name}: CPU of the emulator`, summary: mode.emulatorCpuPercent, unit: '% core', target: '—', verdict: 'INFO' });
+    }
+    if (hasErrorsTarget) {
+      rows.push({ label: `${name}: non-2xx and errors`, summary: single(mode.errors), unit: 'requests', target: '0', verdict: judge(mode.errors, (value) => value === 0) });
+    }
+  };
+  add('bare Fastify route', figures.bare, false);
+  add('submit, Action writes', figures.actionWrites, true);
+  rows.push({
+    label: 'ratio submit (Action writes) / bare',
+    summary: figures.ratioActionToBare,
+    unit: '×',
+    target: `≥ ${RATIO_TARGET} (aim 0.3)`,
+    verdict: judge(figures.ratioActionToBare.median, (value) => value >= RATIO_TARGET),
+    digits: 2,
+  });
+  add('submit, Management API (emulator)', figures.managementApi, true);
+  rows.push({ label: 'ratio submit (Management API) / bare', summary: figures.ratioManagementToBare, unit: '×', target: '—', verdict: 'INFO', digits: 2 });
+  return renderTable(
+    `2. Server (autocannon, ${server.connections} connections, ${server.durationSeconds} s per run, ${server.action.length} runs; server in its own process; rates machine-dependent)`,
+    rows,
+  );
+}
+
+function renderStages(profile: ProfileResult): string {
+  const lines: string[] = [];
+  const percent = (share: number | undefined) => (share === undefined ? '—' : `${(share * 100).toFixed(1)}%`);
+  const actionShares = new Map(profile.action.stages.map((stage) => [stage.name, stage.share]));
+  const managementShares = new Map(profile.management.stages.map((stage) => [stage.name, stage.share]));
+  const names = [...new Set([...actionShares.keys(), ...managementShares.keys()])];
+  const width = Math.max(...names.map((name) => name.length));
+  lines.push(
+    `\n3. Where a submit's CPU goes (the server's main thread, sampled every 250 µs during one load run; share of busy time)`,
+    `${'stage'.padEnd(width)}  Action writes  Management API`,
+    `${'-'.repeat(width)}  -------------  --------------`,
+  );
+  for (const name of names) lines.push(`${name.padEnd(width)}  ${percent(actionShares.get(name)).padStart(13)}  ${percent(managementShares.get(name)).padStart(14)}`);
+  lines.push(
+    `(while profiled: ${profile.action.requestsPerSecond.toFixed(0)} and ${profile.management.requestsPerSecond.toFixed(0)} req/s; busy ${profile.action.busyMs.toFixed(0)} and ${profile.management.busyMs.toFixed(0)} ms of ${profile.action.profiledMs.toFixed(0)} and ${profile.management.profiledMs.toFixed(0)} ms)`,
+    '',
+    'Top functions by self time, Action writes:',
+    ...profile.action.functions.slice(0, 8).map((fn) => `  ${percent(fn.share).padStart(6)}  ${fn.name}`),
+  );
+  const rows: Row[] = profile.micro.map((stage) => ({ label: stage.name, summary: stage.microsPerCall, unit: 'µs/call', target: '—', verdict: 'INFO', digits: 1 }));
+  lines.push(renderTable('Each stage alone, awaited one call at a time in one process (machine-dependent)', rows));
+  return lines.join('\n');
+}
+
+function summarizeEconomy(economy: EconomyResult) {
+  return {
+    requestsPerSubmit: summarize(economy.economy.map((run) => run.requestsPerSubmit)),
+    tokenRequestsPer1000Submits: summarize(economy.economy.map((run) => run.tokenRequestsPer1000)),
+    errors: economy.economy.reduce((sum, run) => sum + run.errors, 0),
+    freeTier: {
+      submitsPerSecond: summarize(economy.freeTier.map((run) => run.submitsPerSecond)),
+      secondsForAll: summarize(economy.freeTier.map((run) => run.seconds)),
+      retries: summarize(economy.freeTier.map((run) => run.retries)),
+      apiRequestsPerSubmit: summarize(economy.freeTier.map((run) => run.apiRequests / Math.max(1, run.completed))),
+      lost: economy.freeTier.reduce((sum, run) => sum + run.lost + (run.users - run.completed), 0),
+      failures: economy.freeTier.reduce((sum, run) => sum + run.failures, 0),
+    },
+    runs: economy,
+  };
+}
+
+function renderEconomy(economy: EconomyResult): string {
+  const figures = summarizeEconomy(economy);
+  const submits = economy.economy[0]?.submits ?? 0;
+  const users = economy.freeTier[0]?.users ?? 0;
+  const rows: Row[] = [
+    {
+      label: 'Management API requests per submit',
+      summary: figures.requestsPerSubmit,
+      unit: 'requests',
+      target: '1',
+      verdict: judge(figures.requestsPerSubmit.max, (value) => value <= 1),
+      digits: 2,
+    },
+    {
+      label: 'token requests per 1,000 submits',
+      summary: figures.tokenRequestsPer1000Submits,
+      unit: 'requests',
+      target: '≤ 1',
+      verdict: judge(figures.tokenRequestsPer1000Submits.max, (value) => value <= 1),
+      digits: 2,
+    },
+    { label: 'non-2xx and errors', summary: single(figures.errors), unit: 'requests', target: '0', verdict: judge(figures.errors, (value) => value === 0) },
+    { label: `free tier: ${users} users, submits completed per second`, summary: figures.freeTier.submitsPerSecond, unit: 'submits/s', target: '— (limit 2/s)', verdict: 'INFO', digits: 2 },
+    { label: 'free tier: seconds until every user got through', summary: figures.freeTier.secondsForAll, unit: 's', target: '—', verdict: 'INFO', digits: 1 },
+    { label: 'free tier: 503s waited out and retried', summary: figures.freeTier.retries, unit: 'answers', target: '—', verdict: 'INFO' },
+    { label: 'free tier: API requests per submit (429s included)', summary: figures.freeTier.apiRequestsPerSubmit, unit: 'requests', target: '—', verdict: 'INFO', digits: 1 },
+    {
+      label: 'free tier: users lost (no 200, or values missing)',
+      summary: single(figures.freeTier.lost + figures.freeTier.failures),
+      unit: 'users',
+      target: '0',
+      verdict: judge(figures.freeTier.lost + figures.freeTier.failures, (value) => value === 0),
+    },
+  ];
+  return renderTable(
+    `4. Management API economy (emulator's counters; ${economy.economy.length} runs of ${submits} submits, each on a fresh server; ${economy.freeTier.length} free-tier runs)`,
+    rows,
+  );
+}
+
+function summarizeMemory(memory: MemorySeries[]) {
+  const count = memory[0]?.points.length ?? 0;
+  const series = Array.from({ length: count }, (_, index) => ({
+    submits: memory[0].points[index].submits,
+    rss: summarize(memory.map((run) => run.points[index].rss)),
+    heapUsedAfterGc: summarize(memory.map((run) => run.points[index].heapUsed)),
+    storeSize: memory[0].points[index].storeSize,
+  }));
+  return {
+    series,
+    lastHalfGrowth: summarize(memory.map((run) => run.lastHalfGrowth)),
+    firstHalfGrowth: summarize(memory.map((run) => run.firstHalfGrowth)),
+    errors: memory.reduce((sum, run) => sum + run.errors, 0),
+    runs: memory,
+  };
+}
+
+function renderMemory(memory: MemorySeries[]): string {
+  const figures = summarizeMemory(memory);
+  const toMb = (summary: Summary): Summary => ({
+    min: summary.min / 1_048_576,
+    median: summary.median / 1_048_576,
+    max: summary.max / 1_048_576,
+    runs: summary.runs.map((value) => value / 1_048_576),
+  });
+  const total = figures.series[figures.series.length - 1]?.submits ?? 0;
+  const half = figures.series.find((point) => point.submits >= total / 2);
+  const rows: Row[] = figures.series.map((point) => ({
+    label: `RSS after ${point.submits.toLocaleString('en-US')} submits (store ${point.storeSize ?? '—'} entries)`,
+    summary: toMb(point.rss),
+    unit: 'MB',
+    target: '—',
+    verdict: 'INFO',
+    digits: 1,
+  }));
+  const allowed = (half?.rss.median ?? 0) * LEVEL_OFF_SHARE;
+  rows.push(
+    { label: 'RSS growth, first half', summary: toMb(figures.firstHalfGrowth), unit: 'MB', target: '—', verdict: 'INFO', digits: 1 },
+    {
+      label: 'RSS growth, last half',
+      summary: toMb(figures.lastHalfGrowth),
+      unit: 'MB',
+      target: `levels off: ≤ ${LEVEL_OFF_SHARE * 100}% of RSS (${formatBytes(allowed)})`,
+      verdict: judge(figures.lastHalfGrowth.median, (value) => value <= allowed),
+      digits: 1,
+    },
+    { label: 'non-2xx and errors', summary: single(figures.errors), unit: 'requests', target: '0', verdict: judge(figures.errors, (value) => value === 0) },
+  );
+  return renderTable(
+    `5. Server memory (Action writes, in-memory single-use store, T1s live 600 s so every used one stays stored; ${memory.length} series)`,
+    rows,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,239 @@
+// Upstream faults over real HTTP: the server (real auth0 SDK, real single-use store) against the
+// emulated Management API and a real redis-server. Whatever fails, the answer is the contract's
+// code, a failed submit leaves T1 usable, and nothing is written twice.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../server/app.js';
+import type { Config } from '../../server/config.js';
+import { createServerDeps } from '../../server/deps.js';
+import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { testConfig } from '../server/support/fixtures.js';
+import { expectRefusal, mintSessionToken } from './support.js';
+
+const USER_COUNT = 60;
+let emulator: RunningEmulator;
+let nextUser = 0;
+
+beforeAll(async () => {
+  emulator = await startManagementEmulator({ users: Array.from({ length: USER_COUNT }, (_, i) => makeUser(`auth0|user-${i}`)) });
+});
+afterAll(() => emulator.close());
+afterEach(async () => {
+  await emulator.clearFaults();
+  await emulator.setRateLimit(false);
+});
+
+/** A user nobody else in this file writes. */
+function freshUser(): string {
+  if (nextUser >= USER_COUNT) throw new Error('out of emulated users');
+  return `auth0|user-${nextUser++}`;
+}
+
+interface RunningServer {
+  origin: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+const running: RunningServer[] = [];
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.close();
+});
+
+/** The production wiring (createServerDeps: real writer, memory or Redis store), listening on loopback. */
+async function startServer(overrides: Partial<Config> = {}, tenant = emulator.tenant): Promise<RunningServer> {
+  const config = testConfig({
+    tenant,
+    customDomain: undefined,
+    management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+    ...overrides,
+  });
+  const deps = await createServerDeps(config);
+  const app: FastifyInstance = buildApp(config, deps);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  let isClosed = false;
+  const server = {
+    origin: `http://127.0.0.1:${address.port}`,
+    config,
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      await app.close();
+      await deps.close();
+    },
+  };
+  running.push(server);
+  return server;
+}
+
+interface Answer {
+  statusCode: number;
+  headers: Headers;
+  body: Record<string, any>;
+  json(): Record<string, any>;
+  elapsed: number;
+}
+
+async function submit(server: RunningServer, body: object): Promise<Answer> {
+  const started = performance.now();
+  const response = await fetch(`${server.origin}/submit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as Record<string, any>;
+  return { statusCode: response.status, headers: response.headers, body: json, json: () => json, elapsed: performance.now() - started };
+}
+
+async function submitBodyFor(userId: string, tenantHost = emulator.tenant.host) {
+  const sessionToken = await mintSessionToken({ sub: userId, iss: tenantHost }, { iat: Math.floor(Date.now() / 1000) });
+  return { state: `state-${userId}`, session_token: sessionToken, values: { company_name: `Company of ${userId}`, job_title: 'CTO' } };
+}
+
+function metadataOf(userId: string) {
+  return emulator.users.get(userId)?.user_metadata;
+}
+
+describe("the free tier's 2 requests/s", () => {
+  it('lets 20 concurrent submits all succeed once each, every client retrying after Retry-After', async () => {
+    await emulator.setRateLimit(true);
+    const server = await startServer({ managementApiTimeout: 5 });
+    const users = Array.from({ length: 20 }, freshUser);
+    const before = await emulator.stats();
+    const statuses = new Set<number>();
+    const results = await Promise.all(
+      users.map(async (userId) => {
+        const body = await submitBodyFor(userId);
+        for (let attempt = 1; attempt <= 30; attempt += 1) {
+          const answer = await submit(server, body);
+          statuses.add(answer.statusCode);
+          if (answer.statusCode === 200) return answer;
+          expectRefusal(answer, 503, 'upstream_unavailable');
+          const retryAfter = Number(answer.headers.get('retry-after'));
+          expect(retryAfter).toBeGreaterThanOrEqual(1);
+          await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+        }
+        throw new Error(`${userId} never got through`);
+      }),
+    );
+    expect(results.every((answer) => answer.statusCode === 200)).toBe(true);
+    expect([...statuses].sort()).toEqual([200, 503]);
+    const after = await emulator.stats();
+    expect(after.patches - before.patches).toBe(20);
+    expect(after.rateLimited - before.rateLimited).toBeGreaterThan(0);
+    for (const userId of users) expect(metadataOf(userId)).toEqual({ company_name: `Company of ${userId}`, job_title: 'CTO' });
+  }, 50_000);
+});
+
+describe('Management API failures', () => {
+  it.each([500, 503])('answers %i as 502 upstream_error after bounded retries, leaving T1 usable for the same submit', async (status) => {
+    const server = await startServer();
+    const userId = freshUser();
+    const body = await submitBodyFor(userId);
+    await emulator.queueFaults('api', Array.from({ length: 4 }, () => ({ status })));
+    const failed = await submit(server, body);
+    expectRefusal(failed, 502, 'upstream_error');
+    expect(metadataOf(userId)).toEqual({});
+    const retried = await submit(server, body);
+    expect(retried.statusCode).toBe(200);
+    expect(metadataOf(userId)).toEqual(body.values);
+  });
+
+  it('answers 504 upstream_timeout within MANAGEMENT_API_TIMEOUT when the API hangs, leaving T1 usable', async () => {
+    const server = await startServer({ managementApiTimeout: 1 });
+    const userId = freshUser();
+    const body = await submitBodyFor(userId);
+    // Fetch the M2M token first, so the hang meets the write itself.
+    expect((await submit(server, await submitBodyFor(freshUser()))).statusCode).toBe(200);
+    await emulator.queueFaults('api', Array.from({ length: 5 }, () => ({ hang: true as const })));
+    const failed = await submit(server, body);
+    expectRefusal(failed, 504, 'upstream_timeout');
+    expect(failed.elapsed).toBeLessThan(1000 + 1500);
+    expect(failed.elapsed).toBeGreaterThanOrEqual(900);
+    await emulator.clearFaults();
+    expect((await submit(server, body)).statusCode).toBe(200);
+    expect(metadataOf(userId)).toEqual(body.values);
+  });
+
+  it('answers 503 upstream_unavailable when the tenant refuses connections', async () => {
+    const gone = await startManagementEmulator({ users: [makeUser('auth0|gone')] });
+    await gone.close();
+    const server = await startServer({ managementApiTimeout: 5 }, gone.tenant);
+    const failed = await submit(server, await submitBodyFor('auth0|gone', gone.tenant.host));
+    expectRefusal(failed, 503, 'upstream_unavailable');
+    expect(failed.elapsed).toBeLessThan(5000);
+  });
+
+  it('answers 502 upstream_error when the token endpoint keeps failing, then succeeds with the same T1', async () => {
+    const server = await startServer();
+    const userId = freshUser();
+    const body = await submitBodyFor(userId);
+    await emulator.queueFaults('token', Array.from({ length: 4 }, () => ({ status: 500 })));
+    const failed = await submit(server, body);
+    expectRefusal(failed, 502, 'upstream_error');
+    expect(metadataOf(userId)).toEqual({});
+    expect((await submit(server, body)).statusCode).toBe(200);
+    expect(metadataOf(userId)).toEqual(body.values);
+  });
+});
+
+describe('the single-use store', () => {
+  let redis: RedisServer | undefined;
+  afterEach(async () => {
+    await redis?.stop();
+    redis = undefined;
+  });
+
+  it('answers 503 upstream_unavailable when Redis is down, and never accepts a replay', async () => {
+    redis = await startRedisServer();
+    const server = await startServer({ redisUrl: redis.url });
+    const used = await submitBodyFor(freshUser());
+    expect((await submit(server, used)).statusCode).toBe(200);
+    const before = await emulator.stats();
+    await redis.stop();
+    const freshUserId = freshUser();
+    const fresh = await submitBodyFor(freshUserId);
+    const refused = await submit(server, fresh);
+    expectRefusal(refused, 503, 'upstream_unavailable');
+    expect(refused.elapsed).toBeLessThan(3000);
+    expectRefusal(await submit(server, used), 503, 'upstream_unavailable');
+    expect((await emulator.stats()).patches).toBe(before.patches);
+    expect(metadataOf(freshUserId)).toEqual({});
+  });
+
+  it('accepts a T1 minted before a server restart (memory store: verification needs no state)', async () => {
+    const first = await startServer();
+    const body = await submitBodyFor(freshUser());
+    await first.close();
+    const second = await startServer();
+    expect((await submit(second, body)).statusCode).toBe(200);
+  });
+
+  it('still refuses, after a server restart, a T1 used before it (Redis store)', async () => {
+    redis = await startRedisServer();
+    const first = await startServer({ redisUrl: redis.url });
+    const body = await submitBodyFor(freshUser());
+    expect((await submit(first, body)).statusCode).toBe(200);
+    await first.close();
+    const second = await startServer({ redisUrl: redis.url });
+    expectRefusal(await submit(second, body), 409, 'session_used');
+    expect((await submit(second, await submitBodyFor(freshUser()))).statusCode).toBe(200);
+  });
+
+  it.each(['memory', 'redis'] as const)('writes exactly once when one T1 is submitted 20 times at once (%s store)', async (kind) => {
+    if (kind === 'redis') redis = await startRedisServer();
+    const server = await startServer(kind === 'redis' ? { redisUrl: redis!.url } : {});
+    const userId = freshUser();
+    const body = await submitBodyFor(userId);
+    const before = await emulator.stats();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => submit(server, body)));
+    const statuses = answers.map((answer) => answer.statusCode).sort();
+    expect(statuses).toEqual([200, ...Array.from({ length: 19 }, () => 409)]);
+    for (const answer of answers.filter((one) => one.statusCode === 409)) expectRefusal(answer, 409, 'session_used');
+    expect((await emulator.stats()).patches - before.patches).toBe(1);
+    expect(metadataOf(userId)).toEqual(body.values);
+  });
+});
