@@ -1,5 +1,6 @@
-import { createSecretKey, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { importHmacKey } from './hmac-key.js';
 import type { Clock, ProfilePatch } from './ports.js';
 
 /** T2's `iss`: distinct from any tenant host, so a T2 can never pass for a T1 (RFC 8725 §3.12). */
@@ -29,7 +30,7 @@ export interface ContinueTokenSigner {
 /** Signs T2, the token the browser POSTs to Auth0's /continue: HS256 with header `typ: JWT`. */
 export function createContinueTokenSigner(options: ContinueTokenSignerOptions): ContinueTokenSigner {
   if (!Number.isInteger(options.ttl) || options.ttl <= 0) throw new TypeError('ttl: must be a positive integer of seconds');
-  const key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+  const key = importHmacKey(options.secret, 'sign');
   const { clock, ttl } = options;
 
   return {
@@ -46,7 +47,7 @@ export function createContinueTokenSigner(options: ContinueTokenSignerOptions): 
         .setIssuedAt(iat)
         .setExpirationTime(iat + ttl)
         .setJti(randomBytes(16).toString('base64url'))
-        .sign(key);
+        .sign(await key);
     },
   };
 }

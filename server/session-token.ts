@@ -1,6 +1,6 @@
-import { createSecretKey } from 'node:crypto';
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { TenantHost } from './config.js';
+import { importHmacKey } from './hmac-key.js';
 import type { Clock } from './ports.js';
 import { RequestError } from './request-error.js';
 
@@ -45,7 +45,7 @@ export interface SessionTokenVerifier {
 export function createSessionTokenVerifier(options: SessionTokenVerifierOptions): SessionTokenVerifier {
   if (options.hosts.length === 0) throw new TypeError('hosts: at least one tenant host is required');
   if (!(options.maxSessionTtl > 0)) throw new TypeError('maxSessionTtl: must be a positive number of seconds');
-  const key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+  const key = importHmacKey(options.secret, 'verify');
   const hostsByIssuer = new Map(options.hosts.map((host) => [host.host, host]));
   const issuers = [...hostsByIssuer.keys()];
   const { clock, maxSessionTtl } = options;
@@ -54,7 +54,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
     async verify(token) {
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, await key, {
           algorithms: ['HS256'],
           issuer: issuers,
           requiredClaims: ['sub', 'iss', 'iat', 'exp'],
