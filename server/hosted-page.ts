@@ -23,9 +23,11 @@ export interface HostedPageOptions {
   endpoint: string;
   /** Path of the widget bundle on this server. */
   scriptPath: string;
+  /** Path of GET /form, preloaded while the bundle downloads (the widget's first request). */
+  formPath: string;
 }
 
-export function renderHostedPage({ endpoint, scriptPath }: HostedPageOptions): string {
+export function renderHostedPage({ endpoint, scriptPath, formPath }: HostedPageOptions): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -39,6 +41,7 @@ main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 </style>
 <script type="module" src="${escapeHtml(scriptPath)}"></script>
+<link rel="preload" href="${escapeHtml(formPath)}" as="fetch" crossorigin>
 </head>
 <body>
 <main>

@@ -126,7 +126,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
       .header('content-security-policy', HOSTED_PAGE_CSP)
       .header('x-frame-options', 'DENY')
       .type('text/html; charset=utf-8')
-      .send(renderHostedPage({ endpoint, scriptPath: `${prefix}/progressive-profile.js` }));
+      .send(renderHostedPage({ endpoint, scriptPath: `${prefix}/progressive-profile.js`, formPath: `${prefix}/form` }));
   });
 
   app.get('/progressive-profile.js', async (request, reply) => {

@@ -42,13 +42,15 @@ export async function postAction(
   return isUsable ? { ok: true, data: answer } : { ok: false, code: 'invalid_response' };
 }
 
-// GET without a body, POST of JSON with one. No cookies: the session token is the only credential.
+// GET without a body, POST of JSON with one. No cookies on POSTs: the session token is the only
+// credential. GET /form uses the default `same-origin` mode (cross-origin, that sends no cookie
+// either) so that it can reuse a `<link rel="preload" as="fetch" crossorigin>` of the page.
 async function request(url: string, body?: object, signal?: AbortSignal): Promise<Outcome<unknown>> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: body ? 'POST' : 'GET',
-      credentials: 'omit',
+      credentials: body ? 'omit' : 'same-origin',
       headers: body ? { accept: 'application/json', 'content-type': 'application/json' } : { accept: 'application/json' },
       body: body && JSON.stringify(body),
       signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),

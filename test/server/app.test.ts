@@ -96,6 +96,8 @@ describe('GET /', () => {
     expect(response.body).toContain('<script type="module" src="/progressive-profile.js"></script>');
     expect(response.body).toContain('<progressive-profile endpoint="/"></progressive-profile>');
     expect(response.body).not.toContain('evil.example');
+    // GET /form downloads beside the bundle instead of after it.
+    expect(response.body).toContain('<link rel="preload" href="/form" as="fetch" crossorigin>');
     expect(response.body).toContain('<html lang="en">');
     const csp = String(response.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");

@@ -9,7 +9,7 @@ describe('<progressive-profile> rendering', () => {
     const calls = stubFetch(FORM);
     const element = await mount(SESSION);
     expect(calls).to.have.length(1);
-    expect(calls[0]).to.include({ url: 'https://profile.example.com/form', method: 'GET', credentials: 'omit' });
+    expect(calls[0]).to.include({ url: 'https://profile.example.com/form', method: 'GET', credentials: 'same-origin' });
     const labels = $$(element, 'label').map((label) => label.textContent!.replace(/\s+/g, ' ').trim());
     expect(labels).to.deep.equal([
       'Company *',
