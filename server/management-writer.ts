@@ -6,6 +6,7 @@ import { ManagementClient, ManagementError, ManagementTimeoutError } from 'auth0
 import type { TenantHost } from './config.js';
 import type { Metadata } from './metadata.js';
 import { systemClock, type Clock, type ProfilePatch, type ProfileWriter, type WriteOptions } from './ports.js';
+import { createRateLimitPacer } from './rate-limit-pacer.js';
 import { RequestError } from './request-error.js';
 
 export interface ManagementWriterOptions {
@@ -22,7 +23,7 @@ type MetadataTarget = 'user_metadata' | 'app_metadata';
 
 /** What one failed attempt means for the next. */
 type Failure =
-  | { kind: 'rate_limited'; status: number; waitMs?: number }
+  | { kind: 'rate_limited'; status: number; waitMs?: number; limit?: number }
   | { kind: 'server'; status: number }
   | { kind: 'network'; status?: undefined }
   | { kind: 'rejected'; status?: number }
@@ -64,13 +65,25 @@ export function createManagementWriter(options: ManagementWriterOptions): Profil
     fetch: buildFetch(tenant, options.fetch ?? globalThis.fetch),
     maxRetries: 0,
   });
+  const pacer = createRateLimitPacer(clock);
 
   async function callWithRetries<T>(
     operation: string,
     call: (requestOptions: { maxRetries: 0; timeoutInSeconds: number; abortSignal: AbortSignal }) => Promise<T>,
     { signal, deadline }: WriteOptions,
   ): Promise<T> {
+    let lastRateLimit: { failure: Failure; error: unknown } | undefined;
     for (let attempt = 1; ; attempt += 1) {
+      const turnMs = pacer.takeTurn();
+      if (turnMs > 0) {
+        // Waiting past the deadline helps nobody: say now when to come back.
+        if (clock.now() + turnMs >= deadline) {
+          throw giveUp(lastRateLimit?.failure ?? { kind: 'rate_limited', status: 429 }, turnMs, lastRateLimit?.error);
+        }
+        await sleep(turnMs, signal).catch(() => {
+          throw timeoutError(lastRateLimit?.error);
+        });
+      }
       const remaining = deadline - clock.now();
       if (remaining <= 0 || signal.aborted) throw timeoutError();
       const attemptAbort = new AbortController();
@@ -97,9 +110,14 @@ export function createManagementWriter(options: ManagementWriterOptions): Profil
         if (failure.kind === 'rejected') {
           throw new RequestError('upstream_error', 'The profile service refused the request.', { cause: error });
         }
-        const waitMs = failure.kind === 'rate_limited' && failure.waitMs !== undefined ? failure.waitMs : backoff(attempt);
-        const isOutOfAttempts = failure.kind !== 'rate_limited' && attempt >= MAX_ATTEMPTS;
-        if (isOutOfAttempts || clock.now() + waitMs >= deadline) throw giveUp(failure, waitMs, error);
+        if (failure.kind === 'rate_limited') {
+          // The next turn (top of the loop) waits, or answers at once when it falls past the deadline.
+          pacer.noteRateLimited(failure.waitMs ?? backoff(attempt), failure.limit);
+          lastRateLimit = { failure, error };
+          continue;
+        }
+        const waitMs = backoff(attempt);
+        if (attempt >= MAX_ATTEMPTS || clock.now() + waitMs >= deadline) throw giveUp(failure, waitMs, error);
         await sleep(waitMs, signal).catch(() => {
           throw timeoutError(error);
         });
@@ -200,7 +218,10 @@ function classify(error: unknown, now: number): Failure {
   if (error instanceof ManagementError) {
     const status = error.statusCode;
     if (status === undefined) return { kind: 'network' };
-    if (status === 429) return { kind: 'rate_limited', status, waitMs: readRateLimitWait(error, now) };
+    if (status === 429) {
+      const limit = Number(error.rawResponse?.headers.get('x-ratelimit-limit'));
+      return { kind: 'rate_limited', status, waitMs: readRateLimitWait(error, now), limit: Number.isFinite(limit) ? limit : undefined };
+    }
     if (status === 408 || status >= 500) return { kind: 'server', status };
     return { kind: 'rejected', status };
   }

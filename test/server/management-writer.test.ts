@@ -160,6 +160,20 @@ describe('writeProfile', () => {
     expect(elapsed).toBeLessThan(8_000);
   });
 
+  it("spends the free tier's tenant-wide budget on writes, not on refused retries, when 20 write at once", async () => {
+    const { emulator, writer } = await setUp({ rateLimit: true });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        writer.writeProfile('auth0|alice', { user_metadata: { [`key_${index}`]: index } }, budget(14_000)),
+      ),
+    );
+    const stats = await emulator.stats();
+    expect(stats.patches).toBe(20);
+    // At most the first, simultaneous attempt of each write is refused; paced retries are not.
+    // (Without pacing, every waiting write retried at the same reset second: about 6 requests each.)
+    expect(stats.apiRequests).toBeLessThanOrEqual(40);
+  }, 20_000);
+
   it('retries 5xx answers a bounded number of times, then answers upstream_error; the same write then succeeds', async () => {
     const { emulator, writer, warnings } = await setUp();
     await emulator.queueFaults('api', Array.from({ length: 6 }, () => ({ status: 503 })));
