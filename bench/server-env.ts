@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './children.js';
 import { randomSecret } from './tokens.js';
+import type { EmulatorStats } from '../demo/emulator/management-api.js';
 
 export const FIELDS_FILE = fileURLToPath(new URL('../demo/fields.json', import.meta.url));
 /** In Action-writes mode the tenant is never called: any loopback origin names it. */
@@ -79,13 +80,7 @@ export async function controlEmulator(origin: string, path: string, body?: unkno
   return response.json();
 }
 
-export interface EmulatorStats {
-  tokenRequests: number;
-  apiRequests: number;
-  patches: number;
-  searches: number;
-  rateLimited: number;
-}
+export type { EmulatorStats };
 
 export async function readEmulatorStats(origin: string): Promise<EmulatorStats> {
   return (await controlEmulator(origin, 'stats')) as EmulatorStats;

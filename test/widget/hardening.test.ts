@@ -4,10 +4,10 @@
 // the token, the form or a draft is rendered as text, never as markup.
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
-import { $, CONTINUE, formOf, inputOf, json, mount, reset, stubFetch, submit, tokenFor, type } from './helpers.js';
+import { $, captureContinueForms, CONTINUE, formOf, inputOf, json, mount, reset, stubFetch, submit, tokenFor, type } from './helpers.js';
 
-const submitted: HTMLFormElement[] = [];
-const realSubmit = HTMLFormElement.prototype.submit;
+const continueForms = captureContinueForms();
+const { submitted } = continueForms;
 const SESSION = `endpoint="https://profile.example.com" state="S1" session-token="${tokenFor({ sub: 'auth0|mallory', iat: 1, exp: 2 })}"`;
 
 async function settled(element: ProgressiveProfile): Promise<void> {
@@ -37,15 +37,9 @@ const GARBAGE: ReadonlyArray<[string, () => Response]> = [
 ];
 
 describe('<progressive-profile> against a hostile or broken server', () => {
-  beforeEach(() => {
-    submitted.length = 0;
-    HTMLFormElement.prototype.submit = function (this: HTMLFormElement) {
-      submitted.push(this);
-    };
-  });
+  beforeEach(() => continueForms.start());
   afterEach(() => {
-    HTMLFormElement.prototype.submit = realSubmit;
-    for (const form of submitted) form.remove();
+    continueForms.stop();
     reset();
   });
 

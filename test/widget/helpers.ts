@@ -176,3 +176,25 @@ export async function submit(element: ProgressiveProfile): Promise<void> {
 export function noticeOf(element: ProgressiveProfile): string {
   return $(element, '[role="alert"]').textContent!.replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * Records the top-level forms the widget submits (to /continue) instead of navigating away.
+ * Call `start` before each test and `stop` after it.
+ */
+export function captureContinueForms(): { submitted: HTMLFormElement[]; start(): void; stop(): void } {
+  const submitted: HTMLFormElement[] = [];
+  const realSubmit = HTMLFormElement.prototype.submit;
+  return {
+    submitted,
+    start() {
+      submitted.length = 0;
+      HTMLFormElement.prototype.submit = function (this: HTMLFormElement) {
+        submitted.push(this);
+      };
+    },
+    stop() {
+      HTMLFormElement.prototype.submit = realSubmit;
+      for (const form of submitted) form.remove();
+    },
+  };
+}

@@ -2,6 +2,7 @@
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
 import {
+  captureContinueForms,
   $,
   $$,
   CONTINUE,
@@ -22,8 +23,8 @@ import {
   type,
 } from './helpers.js';
 
-const submitted: HTMLFormElement[] = [];
-const realSubmit = HTMLFormElement.prototype.submit;
+const continueForms = captureContinueForms();
+const { submitted } = continueForms;
 
 async function settled(element: ProgressiveProfile): Promise<void> {
   await waitUntil(() => $(element, '[part="submit-button"]').getAttribute('aria-busy') === 'false', 'still busy');
@@ -31,15 +32,9 @@ async function settled(element: ProgressiveProfile): Promise<void> {
 }
 
 describe('<progressive-profile> submitting', () => {
-  beforeEach(() => {
-    submitted.length = 0;
-    HTMLFormElement.prototype.submit = function (this: HTMLFormElement) {
-      submitted.push(this);
-    };
-  });
+  beforeEach(() => continueForms.start());
   afterEach(() => {
-    HTMLFormElement.prototype.submit = realSubmit;
-    for (const form of submitted) form.remove();
+    continueForms.stop();
     reset();
   });
 
