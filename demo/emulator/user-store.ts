@@ -4,10 +4,27 @@
 
 export type Metadata = Record<string, unknown>;
 
+/** One of a user's identities, as Auth0 lists them in `user.identities` (the first is the primary). */
+export interface EmulatedIdentity {
+  /** The connection's name, e.g. `Username-Password-Authentication` or `github`. */
+  connection: string;
+  /** `auth0` for a database connection, the social provider's name otherwise (`github`). */
+  provider: string;
+  /** The id within the provider (the part of `user_id` after `provider|`). */
+  user_id: string;
+  isSocial: boolean;
+}
+
 export interface EmulatedUser {
   user_id: string;
   email: string;
+  /** Whether the email address was verified; default true (the seeded demo users). */
+  email_verified?: boolean;
+  /** A database connection's username, when the user has one. */
+  username?: string;
   name: string;
+  /** The user's identities, primary first; default: one database identity named by `user_id`. */
+  identities?: EmulatedIdentity[];
   /** The demo's sign-in password (the emulator is for one machine: plain text is fine here). */
   password: string;
   logins_count: number;
