@@ -91,6 +91,12 @@ class ExpiringMap<T extends { expiresAt: number }> {
   }
 }
 
+/** The first language tag of an `Accept-Language` header (`es-MX,es;q=0.9` → `es-MX`). */
+function readLanguage(header: string | undefined): string | undefined {
+  const tag = header?.split(',')[0]?.split(';')[0]?.trim();
+  return tag && tag !== '*' ? tag : undefined;
+}
+
 /** Unguessable: 256 random bits. */
 function randomToken(): string {
   return randomBytes(32).toString('base64url');
@@ -143,7 +149,7 @@ export function createLogin(options: LoginOptions): {
       protocol,
       prompt,
       state: randomToken(),
-      request: { hostname: options.tenant().host, ip: request.ip, query, body: {} },
+      request: { hostname: options.tenant().host, ip: request.ip, query, body: {}, language: readLanguage(request.headers['accept-language']) },
     });
   }
 

@@ -10,6 +10,8 @@ export interface PostLoginRequest {
   readonly ip: string;
   readonly query: Readonly<Record<string, string>>;
   readonly body: Readonly<Record<string, unknown>>;
+  /** The browser's preferred language (the first tag of `Accept-Language`), as `event.request.language`. */
+  readonly language?: string;
 }
 
 export interface PostLoginTransaction {
