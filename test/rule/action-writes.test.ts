@@ -66,6 +66,21 @@ describe('values written from the continue token', () => {
     expect(continueLines().at(-1)).toMatch(/ outcome=saved dropped=tags$/);
   });
 
+  it('never writes a password, whatever the token carries', async () => {
+    h.forbidInLogs('correct horse battery staple');
+    const password = 'correct horse battery staple';
+    const { runtime, transaction } = await h.logIn('auth0|grace', {
+      secrets: { ...secrets, PROFILE_DATABASE_CONNECTION: 'Username-Password-Authentication' },
+    });
+    const token = await signContinueToken({
+      sub: 'auth0|grace',
+      state: transaction.state,
+      profile: { user_metadata: { password, company_name: 'Navy' }, app_metadata: { password } },
+    });
+    expect(await h.resume(runtime, transaction, token)).toEqual({ kind: 'complete' });
+    expect(transaction.pendingMetadata).toEqual({ user_metadata: { company_name: 'Navy' }, app_metadata: {} });
+  });
+
   it('writes finite numbers and booleans', async () => {
     const { written } = await answerWith({ user_metadata: { company_name: true, phone: 0 }, app_metadata: { plan: -2.5 } });
     expect(written).toEqual({ user_metadata: { company_name: true, phone: 0 }, app_metadata: { plan: -2.5 } });
