@@ -12,7 +12,7 @@ import {
   type PostLoginRuntime,
   type PostLoginTransaction,
 } from './post-login.js';
-import type { UserStore } from './user-store.js';
+import type { EmulatedIdentity, EmulatedUser, UserStore } from './user-store.js';
 
 /** The deployable Action of this project. */
 export const ACTION_PATH = fileURLToPath(new URL('../../rule/action.js', import.meta.url));
@@ -40,6 +40,30 @@ interface Effects {
 }
 
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 900;
+/** The tenant's default database connection, where the seeded users live. */
+const DATABASE_CONNECTION = 'Username-Password-Authentication';
+
+/**
+ * `event.user.identities` as Auth0 shapes it: `{connection, provider, user_id, isSocial}`, primary
+ * first; a user without a list has one database identity named by its user_id (`auth0|grace` → `grace`).
+ */
+export function identitiesOf(user: EmulatedUser): EmulatedIdentity[] {
+  if (user.identities) return user.identities.map((identity) => ({ ...identity }));
+  const separator = user.user_id.indexOf('|');
+  return [
+    {
+      connection: DATABASE_CONNECTION,
+      provider: separator === -1 ? 'auth0' : user.user_id.slice(0, separator),
+      user_id: separator === -1 ? user.user_id : user.user_id.slice(separator + 1),
+      isSocial: false,
+    },
+  ];
+}
+
+/** `event.transaction.ui_locales`: the authorization request's space-separated `ui_locales`, as an array (empty when absent). */
+export function readUiLocales(uiLocales: string | undefined): string[] {
+  return (uiLocales ?? '').split(' ').filter((locale) => locale !== '');
+}
 
 export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRuntime {
   if (typeof options.secrets !== 'object' || options.secrets === null) throw new TypeError('secrets must be an object');
@@ -60,11 +84,16 @@ export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRun
     if (!user) return { kind: 'failed', error: 'access_denied', description: 'The user no longer exists.' };
 
     const effects: Effects = {};
+    const identities = identitiesOf(user);
+    const primary = identities[0];
     const event = {
       user: {
         user_id: user.user_id,
         email: user.email,
+        email_verified: user.email_verified ?? true,
+        ...(user.username === undefined ? {} : { username: user.username }),
         name: user.name,
+        identities,
         user_metadata: user.user_metadata,
         app_metadata: user.app_metadata,
         created_at: user.created_at,
@@ -74,10 +103,18 @@ export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRun
       transaction: {
         protocol: transaction.protocol,
         ...(transaction.prompt ? { prompt: [transaction.prompt] } : {}),
+        ui_locales: readUiLocales(transaction.request.query.ui_locales),
       },
-      request: { hostname: request.hostname, ip: request.ip, query: { ...request.query }, body: { ...request.body } },
+      request: {
+        hostname: request.hostname,
+        ip: request.ip,
+        query: { ...request.query },
+        body: { ...request.body },
+        ...(request.language === undefined ? {} : { language: request.language }),
+      },
       client: { client_id: transaction.clientId },
-      connection: { name: 'Username-Password-Authentication', strategy: 'auth0' },
+      // The connection of the user's primary identity (the emulator does not record which one a login used).
+      connection: { name: primary?.connection ?? DATABASE_CONNECTION, strategy: primary?.provider ?? 'auth0' },
       secrets: { ...options.secrets },
     };
     const api = buildApi(transaction, request, effects, user.user_id);

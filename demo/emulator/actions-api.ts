@@ -1,7 +1,10 @@
 // The few Management API endpoints rule/deploy.mjs uses to install the Action: list, create,
 // read and update actions, deploy one, and read and replace the post-login trigger's bindings.
 // Shapes follow the `auth0` SDK's types (Action, ActionBinding, DeployActionResponseContent).
-// Secret values are kept but never answered, as Auth0 does.
+// Secret values are kept but never answered (names and `updated_at` only), as Auth0 does.
+// Scopes per endpoint, as Auth0 documents them (reference §1.6): read:actions to list and read
+// actions and to read bindings; create:actions to create and to deploy; update:actions to update
+// an action and to replace bindings. read:triggers / update:triggers open nothing here.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiErrorBody } from './management-api.js';
@@ -185,7 +188,7 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
     return toPublicAction(action);
   });
 
-  app.post<{ Params: { id: string } }>('/actions/:id/deploy', { onRequest: requireScope('update:actions') }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/actions/:id/deploy', { onRequest: requireScope('create:actions') }, async (request, reply) => {
     const action = actions.get(request.params.id);
     if (!action) return notFound(reply);
     action.versionCount += 1;
@@ -210,7 +213,7 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
 
   app.get<{ Params: { triggerId: string } }>(
     '/triggers/:triggerId/bindings',
-    { onRequest: requireScope('read:triggers') },
+    { onRequest: requireScope('read:actions') },
     async (request, reply) => {
       if (!TRIGGERS.has(request.params.triggerId)) return reply.code(404).send(apiErrorBody(404, 'Unknown trigger.', 'not_found'));
       const list = (bindings.get(request.params.triggerId) ?? []).map(toPublicBinding);
@@ -220,7 +223,7 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
 
   app.patch<{ Params: { triggerId: string } }>(
     '/triggers/:triggerId/bindings',
-    { onRequest: requireScope('update:triggers') },
+    { onRequest: requireScope('update:actions') },
     async (request, reply) => {
       const triggerId = request.params.triggerId;
       if (!TRIGGERS.has(triggerId)) return reply.code(404).send(apiErrorBody(404, 'Unknown trigger.', 'not_found'));

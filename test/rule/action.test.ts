@@ -1,73 +1,23 @@
-// The post-login Action (rule/action.js, the real file) run by the emulator's Action runtime.
+// The post-login Action (rule/action.js, the real file) run by the emulator's Action runtime:
+// the revision-1 behaviour, the secrets, and the checks on /continue. Who is asked and when:
+// action-who-is-asked.test.ts; what is written and logged: action-writes.test.ts.
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_PATH, createActionRuntime } from '../../demo/emulator/action-runtime.js';
-import { applyPendingMetadata, type PostLoginOutcome, type PostLoginTransaction } from '../../demo/emulator/post-login.js';
-import { createSeedUsers } from '../../demo/emulator/seed-users.js';
-import { UserStore } from '../../demo/emulator/user-store.js';
-import {
-  CONTINUE_SECRET,
-  FORM_URL,
-  SECRETS,
-  SESSION_SECRET,
-  TENANT_HOST,
-  continueRequest,
-  newTransaction,
-  signContinueToken,
-} from './support.js';
+import { applyPendingMetadata } from '../../demo/emulator/post-login.js';
+import { useActionHarness } from './action-harness.js';
+import { BAD_SECRETS, FORM_URL, SECRETS, SESSION_SECRET, TENANT_HOST, newTransaction, signContinueToken } from './support.js';
 
 const action = createRequire(import.meta.url)(ACTION_PATH) as {
   maskEmail(email: unknown): string | undefined;
   readSettings(secrets: Record<string, string>): { settings?: unknown; problem?: string };
 };
 
-let users: UserStore;
-let logs: MockInstance<typeof console.log>;
-let clock: number;
-const issuedTokens: string[] = [];
-
-beforeEach(() => {
-  users = new UserStore(createSeedUsers());
-  clock = Date.now();
-  logs = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-});
-
-afterEach(() => {
-  // Nothing the Action logs may hold a secret or a token.
-  for (const [line] of logs.mock.calls) {
-    for (const secret of [SESSION_SECRET, CONTINUE_SECRET, ...issuedTokens]) expect(String(line)).not.toContain(secret);
-  }
-  logs.mockRestore();
-  issuedTokens.length = 0;
-});
-
-function runtimeWith(secrets: Record<string, string> = SECRETS) {
-  return createActionRuntime({ users, secrets, now: () => clock });
-}
-
-/** A browser login of `userId`: counts the login, then runs onExecutePostLogin. */
-async function logIn(userId: string, options: { protocol?: string; prompt?: string; secrets?: Record<string, string> } = {}) {
-  users.recordLogin(userId);
-  const transaction = newTransaction(userId, options);
-  const runtime = runtimeWith(options.secrets);
-  const outcome = await runtime.execute(transaction);
-  return { runtime, transaction, outcome };
-}
-
-function redirectTarget(outcome: PostLoginOutcome): URL {
-  expect(outcome.kind).toBe('redirect');
-  return new URL((outcome as { url: string }).url);
-}
-
-async function resumeWith(
-  runtime: ReturnType<typeof runtimeWith>,
-  transaction: PostLoginTransaction,
-  token: string | undefined,
-): Promise<PostLoginOutcome> {
-  if (token) issuedTokens.push(token);
-  return runtime.resume(transaction, continueRequest(transaction.state, token));
-}
+const h = useActionHarness();
+const { logIn, redirectTarget, runtimeWith } = h;
+const resumeWith = h.resume;
 
 describe('onExecutePostLogin', () => {
   it('redirects a user with missing fields to the form once the login count is reached, with state and session_token', async () => {
@@ -83,12 +33,11 @@ describe('onExecutePostLogin', () => {
   it('signs a session token (T1) with the missing fields, a random jti, the masked email and a 10-minute life', async () => {
     const { outcome } = await logIn('auth0|grace');
     const token = redirectTarget(outcome).searchParams.get('session_token') as string;
-    issuedTokens.push(token);
     const { payload } = await jwtVerify(token, new TextEncoder().encode(SESSION_SECRET), {
       algorithms: ['HS256'],
       issuer: TENANT_HOST,
       subject: 'auth0|grace',
-      currentDate: new Date(clock),
+      currentDate: new Date(h.clock),
     });
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(payload.fields).toEqual(['company_name', 'job_title']);
@@ -109,17 +58,17 @@ describe('onExecutePostLogin', () => {
   it('asks only for the required fields the user lacks', async () => {
     const { outcome } = await logIn('auth0|alan');
     const token = redirectTarget(outcome).searchParams.get('session_token') as string;
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(SESSION_SECRET), { currentDate: new Date(clock) });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(SESSION_SECRET), { currentDate: new Date(h.clock) });
     expect(payload.fields).toEqual(['job_title']);
   });
 
   it('counts blank text, null and an unticked required checkbox as missing', async () => {
-    users.patch('auth0|linus', { user_metadata: { company_name: '   ', job_title: null }, app_metadata: { terms: false } });
+    h.users.patch('auth0|linus', { user_metadata: { company_name: '   ', job_title: null }, app_metadata: { terms: false } });
     const { outcome } = await logIn('auth0|linus', {
       secrets: { ...SECRETS, PROFILE_FIELDS: 'company_name,job_title,app_metadata:terms' },
     });
     const token = redirectTarget(outcome).searchParams.get('session_token') as string;
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(SESSION_SECRET), { currentDate: new Date(clock) });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(SESSION_SECRET), { currentDate: new Date(h.clock) });
     expect(payload.fields).toEqual(['company_name', 'job_title', 'terms']);
   });
 
@@ -141,7 +90,7 @@ describe('onExecutePostLogin', () => {
 
   it('does not redirect a snoozed user until the snooze is over', async () => {
     expect((await logIn('auth0|margaret')).outcome).toEqual({ kind: 'complete' });
-    users.patch('auth0|margaret', { app_metadata: { progressive_profile_snoozed_until: new Date(Date.now() - 1000).toISOString() } });
+    h.users.patch('auth0|margaret', { app_metadata: { progressive_profile_snoozed_until: new Date(Date.now() - 1000).toISOString() } });
     expect((await logIn('auth0|margaret')).outcome.kind).toBe('redirect');
   });
 
@@ -156,24 +105,12 @@ describe('onExecutePostLogin', () => {
     expect(transaction.pendingMetadata).toEqual({ user_metadata: {}, app_metadata: {} });
   });
 
-  it.each([
-    ['SESSION_TOKEN_SECRET is missing', { SESSION_TOKEN_SECRET: '' }, 'SESSION_TOKEN_SECRET is not set'],
-    ['SESSION_TOKEN_SECRET is short', { SESSION_TOKEN_SECRET: 'short-secret' }, 'SESSION_TOKEN_SECRET is shorter than 32 bytes'],
-    ['CONTINUE_TOKEN_SECRET is short', { CONTINUE_TOKEN_SECRET: 'short-secret' }, 'CONTINUE_TOKEN_SECRET is shorter than 32 bytes'],
-    ['PROFILE_FORM_URL is missing', { PROFILE_FORM_URL: '' }, 'PROFILE_FORM_URL is not set'],
-    ['PROFILE_FORM_URL is plain http elsewhere', { PROFILE_FORM_URL: 'http://app.example.com/form' }, 'PROFILE_FORM_URL must be an https URL'],
-    ['PROFILE_FORM_URL is not a URL', { PROFILE_FORM_URL: 'complete-profile' }, 'PROFILE_FORM_URL is not a URL'],
-    ['PROFILE_FIELDS is empty', { PROFILE_FIELDS: ' , ' }, 'PROFILE_FIELDS names no field'],
-    ['PROFILE_FIELDS has a bad id', { PROFILE_FIELDS: 'company.name' }, 'PROFILE_FIELDS holds an id that cannot be a metadata key'],
-    ['PROFILE_LOGIN_COUNT is not a number', { PROFILE_LOGIN_COUNT: 'two' }, 'PROFILE_LOGIN_COUNT is not a whole number'],
-    ['PROFILE_SNOOZE_DAYS is negative', { PROFILE_SNOOZE_DAYS: '-1' }, 'PROFILE_SNOOZE_DAYS is not a number above 0'],
-  ])('lets the login through and logs one line when %s', async (_name, change, problem) => {
+  it.each(BAD_SECRETS)('lets the login through and logs one line when %s', async (_name, change, problem) => {
     const secrets = { ...SECRETS, ...change };
     const { outcome } = await logIn('auth0|grace', { secrets });
     expect(outcome).toEqual({ kind: 'complete' });
-    expect(logs).toHaveBeenCalledTimes(1);
-    const line = String(logs.mock.calls[0]?.[0]);
-    expect(line).toContain(problem);
+    expect(h.logLines()).toEqual([`progressive-profile: not prompting: ${problem}.`]);
+    const line = h.logLines()[0] as string;
     for (const value of Object.values(change)) if (value.length > 8) expect(line).not.toContain(value);
   });
 
@@ -183,11 +120,11 @@ describe('onExecutePostLogin', () => {
   });
 
   it('leaves email_hint out when the user has no email address', async () => {
-    const grace = users.get('auth0|grace');
-    users.put({ ...grace!, email: '' });
+    const grace = h.users.get('auth0|grace');
+    h.users.put({ ...grace!, email: '' });
     const { outcome } = await logIn('auth0|grace');
     const token = redirectTarget(outcome).searchParams.get('session_token') as string;
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(SESSION_SECRET), { currentDate: new Date(clock) });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(SESSION_SECRET), { currentDate: new Date(h.clock) });
     expect(payload).not.toHaveProperty('email_hint');
   });
 
@@ -223,8 +160,8 @@ describe('onContinuePostLogin', () => {
       user_metadata: { company_name: 'Navy', job_title: 'Rear Admiral', phone: '+1 555 0100' },
       app_metadata: { plan: 'pro' },
     });
-    applyPendingMetadata(users, transaction);
-    const grace = users.get('auth0|grace')!;
+    applyPendingMetadata(h.users, transaction);
+    const grace = h.users.get('auth0|grace')!;
     expect(grace.user_metadata).toEqual({ company_name: 'Navy', job_title: 'Rear Admiral', phone: '+1 555 0100' });
     expect(grace.app_metadata).toEqual({ plan: 'pro' });
     expect(grace.app_metadata).not.toHaveProperty('roles');
@@ -244,15 +181,15 @@ describe('onContinuePostLogin', () => {
     expect(transaction.pendingMetadata).toEqual({ user_metadata: { company_name: 'Navy' }, app_metadata: {} });
   });
 
-  it('skips values that are not a string, a finite number or a boolean', async () => {
+  it('drops values that are not a string, a finite number, a boolean, a list of strings or a consent record', async () => {
     const { runtime, transaction } = await suspendedLogin();
     const token = await signContinueToken({
       sub: 'auth0|grace',
       state: transaction.state,
-      profile: { user_metadata: { company_name: { nested: 'x' }, job_title: ['a'], phone: null }, app_metadata: { plan: 3 } },
+      profile: { user_metadata: { company_name: { nested: 'x' }, job_title: ['a', 'b'], phone: null }, app_metadata: { plan: 3 } },
     });
     expect(await resumeWith(runtime, transaction, token)).toEqual({ kind: 'complete' });
-    expect(transaction.pendingMetadata).toEqual({ user_metadata: {}, app_metadata: { plan: 3 } });
+    expect(transaction.pendingMetadata).toEqual({ user_metadata: { job_title: ['a', 'b'] }, app_metadata: { plan: 3 } });
   });
 
   it('writes nothing when the token carries no profile (the server wrote through the Management API)', async () => {
@@ -272,7 +209,14 @@ describe('onContinuePostLogin', () => {
     const threeDays = 3 * 24 * 60 * 60 * 1000;
     expect(Date.parse(until)).toBeGreaterThanOrEqual(before + threeDays);
     expect(Date.parse(until)).toBeLessThanOrEqual(Date.now() + threeDays);
-    expect(transaction.pendingMetadata.user_metadata).toEqual({});
+    expect(transaction.pendingMetadata).toEqual({
+      user_metadata: {},
+      app_metadata: {
+        progressive_profile_snoozed_until: until,
+        progressive_profile_snoozed_fields: ['company_name', 'job_title'],
+        progressive_profile_skips: 1,
+      },
+    });
   });
 
   it('verifies with SESSION_TOKEN_SECRET when CONTINUE_TOKEN_SECRET is unset', async () => {
@@ -304,8 +248,8 @@ describe('onContinuePostLogin', () => {
 
   it('denies the login when the token has expired', async () => {
     const { runtime, transaction } = await suspendedLogin();
-    const token = await signContinueToken({ sub: 'auth0|grace', state: transaction.state }, { iat: Math.floor(clock / 1000), lifetime: 120 });
-    clock += 121_000;
+    const token = await signContinueToken({ sub: 'auth0|grace', state: transaction.state }, { iat: Math.floor(h.clock / 1000), lifetime: 120 });
+    h.clock += 121_000;
     expect(await resumeWith(runtime, transaction, token)).toEqual(DENIED);
   });
 
@@ -365,6 +309,51 @@ describe('onContinuePostLogin', () => {
     const broken = runtimeWith({ ...SECRETS, SESSION_TOKEN_SECRET: '' });
     expect(await resumeWith(broken, transaction, token)).toEqual({ kind: 'complete' });
     expect(transaction.pendingMetadata.user_metadata).toEqual({});
-    expect(logs).toHaveBeenCalledTimes(1);
+    expect(h.logLines().filter((line) => line.includes(' continue '))).toHaveLength(1);
+  });
+});
+
+describe("the emulator's post-login event", () => {
+  const CAPTURE = fileURLToPath(new URL('./fixtures/capture-event.cjs', import.meta.url));
+
+  async function capturedEvent(userId: string, options: Parameters<typeof newTransaction>[1] = {}) {
+    const runtime = createActionRuntime({ users: h.users, secrets: {}, actionPath: CAPTURE, now: () => h.clock });
+    expect(await runtime.execute(newTransaction(userId, options))).toEqual({ kind: 'complete' });
+    return (globalThis as { __capturedPostLoginEvent?: Record<string, any> }).__capturedPostLoginEvent as Record<string, any>;
+  }
+
+  it('lists ui_locales as an array, the browser language as request.language, and the client id', async () => {
+    const event = await capturedEvent('auth0|grace', { uiLocales: 'es-MX  en', language: 'fr-CA', clientId: 'crm' });
+    expect(event.transaction.ui_locales).toEqual(['es-MX', 'en']);
+    expect(event.request.language).toBe('fr-CA');
+    expect(event.client.client_id).toBe('crm');
+  });
+
+  it('gives an empty ui_locales and no language when the login named none', async () => {
+    const event = await capturedEvent('auth0|grace');
+    expect(event.transaction.ui_locales).toEqual([]);
+    expect(event.request).not.toHaveProperty('language');
+  });
+
+  it('gives a seeded user email_verified true and one database identity named by its user_id', async () => {
+    const event = await capturedEvent('auth0|grace');
+    expect(event.user.email_verified).toBe(true);
+    expect(event.user.identities).toEqual([
+      { connection: 'Username-Password-Authentication', provider: 'auth0', user_id: 'grace', isSocial: false },
+    ]);
+    expect(event.user).not.toHaveProperty('username');
+    expect(event.connection).toEqual({ name: 'Username-Password-Authentication', strategy: 'auth0' });
+  });
+
+  it("passes a user's own identities, email_verified and username on as they are", async () => {
+    const identities = [
+      { connection: 'github', provider: 'github', user_id: '4242', isSocial: true },
+      { connection: 'Username-Password-Authentication', provider: 'auth0', user_id: 'abc', isSocial: false },
+    ];
+    const grace = h.users.get('auth0|grace')!;
+    h.users.put({ ...grace, user_id: 'github|4242', email_verified: false, username: 'grace', identities });
+    const event = await capturedEvent('github|4242');
+    expect(event.user).toMatchObject({ user_id: 'github|4242', email_verified: false, username: 'grace', identities });
+    expect(event.connection).toEqual({ name: 'github', strategy: 'github' });
   });
 });
