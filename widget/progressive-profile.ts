@@ -100,8 +100,10 @@ const LANG = Symbol();
 export class ProgressiveProfile extends LitElement {
   static override styles = styles;
 
-  // Declared without decorators and without field initialisers, so every build (tests, the
-  // bundle) keeps Lit's accessors instead of shadowing them with own fields.
+  // Reactive properties and state: no decorators, and `declare`d fields set in the constructor (no
+  // field initialisers), so no build (the tests' esbuild, the bundle's Rolldown) can shadow Lit's
+  // accessors with own fields. The `#` fields below are not reactive: changes to them request an
+  // update themselves.
   static override properties = {
     endpoint: {},
     restartUrl: { attribute: 'restart-url' },

@@ -5,7 +5,10 @@
 // and no theme is set. Kept terse on purpose: every byte here ships inside the bundle budget.
 import { unsafeCSS } from 'lit';
 
-// Tags the templates for editors and for the build's template minifier; the result is plain text.
+// Tags the templates for editors and for the build's template minifier; the result is plain text,
+// a constant of this module that `unsafeCSS` turns into the same CSSResult Lit's own `css` tag
+// makes. Lit's `css` would cost 150 B gzip more (its guard against interpolating runtime values,
+// which these templates never do), and the bundle has no 150 B to spare.
 const css = String.raw;
 
 const dark = css`
