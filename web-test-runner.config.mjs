@@ -1,12 +1,18 @@
-// Browser tests of the widget (test/widget/**/*.test.ts) in the system Chromium, headless.
+// Browser tests of the widget (test/widget/**/*.test.ts) in the system Chromium, headless. The dev
+// server also answers pages under a strict Content-Security-Policy header with a fake server on a
+// second origin (test/widget/strict-csp-pages.mjs) and the bundle built from the current sources
+// (test/widget/built-widget.mjs).
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { builtWidget } from './test/widget/built-widget.mjs';
+import { strictCspPages } from './test/widget/strict-csp-pages.mjs';
 
 export default {
   files: ['test/widget/**/*.test.ts'],
   nodeResolve: { exportConditions: ['production'] },
   plugins: [esbuildPlugin({ ts: true, tsconfig: 'tsconfig.json' })],
+  middleware: [strictCspPages(), builtWidget()],
   browsers: [
     chromeLauncher({
       launchOptions: {

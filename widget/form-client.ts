@@ -1,11 +1,18 @@
 // The widget's one conversation with the server: GET /form, POST /submit and /skip. Every outcome
 // is a value, never an exception: network failures, unparseable answers and error answers become
-// `{ok: false, code}` so the element can show and announce them.
+// `{ok: false, code}` so the element can show and announce them. Whatever the server answers is
+// read defensively (own properties of the expected types only), so a broken or hostile answer can
+// neither throw later in the element nor reach Object.prototype.
+import { compileFieldPattern } from '../common/field-rules.js';
 import { FIELD_TYPES } from '../common/wire.js';
-import type { ContinueResponse, FieldErrorCode, FormDefinition, SkipRequest, SubmitRequest } from '../common/wire.js';
+import type { ContinueResponse, FieldDefinition, FormDefinition, SkipRequest, SubmitRequest } from '../common/wire.js';
 
-/** A wire error code, or `network_error` (fetch failed) or `invalid_response` (an answer we cannot read). */
-export type Failure = { ok: false; code: string; fields?: Record<string, FieldErrorCode> };
+/**
+ * A wire error code, or `network_error` (fetch failed), `invalid_response` (an answer we cannot
+ * read) or `aborted` (the caller gave up). `fields` maps field ids to field error codes, both
+ * strings the server chose: look them up as own properties only.
+ */
+export type Failure = { ok: false; code: string; fields?: ReadonlyMap<string, unknown> };
 export type Outcome<T> = { ok: true; data: T } | Failure;
 
 // A server answers within 15 s by contract; past this the connection is presumed lost.
@@ -17,55 +24,78 @@ export function endpointUrl(endpoint: string, path: string): string {
 }
 
 /** GET {endpoint}/form: the field definitions, each field checked for the shape the element renders. */
-export async function getForm(endpoint: string, signal?: AbortSignal): Promise<Outcome<FormDefinition>> {
-  const outcome = await request(endpointUrl(endpoint, 'form'), undefined, signal);
+export async function getForm(endpoint: string, signal: AbortSignal): Promise<Outcome<FormDefinition>> {
+  const outcome = await request(endpointUrl(endpoint, 'form'), signal);
   if (!outcome.ok) return outcome;
-  const form = outcome.data as FormDefinition;
+  const form = outcome.data as Partial<FormDefinition> | null;
   if (!Array.isArray(form?.fields)) return { ok: false, code: 'invalid_response' };
-  const fields = form.fields.filter((field) => typeof field?.id === 'string' && FIELD_TYPES.includes(field.type));
-  return { ok: true, data: { fields, allow_skip: form.allow_skip === true } };
+  return { ok: true, data: { fields: form.fields.filter(isUsableField), allow_skip: form.allow_skip === true } };
 }
 
-/** POST {endpoint}/submit or /skip: the continue URL (http or https only) and token. */
+/** POST {endpoint}/submit or /skip: the continue URL (an absolute http or https URL only) and token. */
 export async function postAction(
   endpoint: string,
   action: 'submit' | 'skip',
   body: SubmitRequest | SkipRequest,
+  signal: AbortSignal,
 ): Promise<Outcome<ContinueResponse>> {
-  const outcome = await request(endpointUrl(endpoint, action), body);
+  const outcome = await request(endpointUrl(endpoint, action), signal, body);
   if (!outcome.ok) return outcome;
-  const answer = outcome.data as ContinueResponse;
-  const isUsable =
-    typeof answer?.session_token === 'string' &&
-    typeof answer.continue_url === 'string' &&
-    /^https?:\/\//i.test(answer.continue_url);
-  return isUsable ? { ok: true, data: answer } : { ok: false, code: 'invalid_response' };
+  const { continue_url, session_token } = (outcome.data ?? {}) as Partial<ContinueResponse>;
+  return typeof session_token === 'string' &&
+    typeof continue_url === 'string' &&
+    /^https?:\/\/./i.test(continue_url) &&
+    URL.canParse(continue_url)
+    ? { ok: true, data: { continue_url, session_token } }
+    : { ok: false, code: 'invalid_response' };
 }
 
 // GET without a body, POST of JSON with one. No cookies on POSTs: the session token is the only
 // credential. GET /form uses the default `same-origin` mode (cross-origin, that sends no cookie
 // either) so that it can reuse a `<link rel="preload" as="fetch" crossorigin>` of the page.
-async function request(url: string, body?: object, signal?: AbortSignal): Promise<Outcome<unknown>> {
-  let response: Response;
+async function request(url: string, signal: AbortSignal, body?: object): Promise<Outcome<unknown>> {
+  let response: Response | undefined;
+  let data: any;
   try {
     response = await fetch(url, {
       method: body ? 'POST' : 'GET',
       credentials: body ? 'omit' : 'same-origin',
       headers: body ? { accept: 'application/json', 'content-type': 'application/json' } : { accept: 'application/json' },
       body: body && JSON.stringify(body),
-      signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
     });
-  } catch (error) {
-    return { ok: false, code: (error as Error)?.name === 'AbortError' ? 'aborted' : 'network_error' };
-  }
-  let data: any;
-  try {
     data = await response.json();
   } catch {
-    return { ok: false, code: 'invalid_response' };
+    return { ok: false, code: signal.aborted ? 'aborted' : response ? 'invalid_response' : 'network_error' };
   }
   if (response.ok) return { ok: true, data };
+  // `fields` as the server sent it, keyed by its own properties only; the element reads a code
+  // it does not know (or one that is not a string) as `invalid_format`.
   return typeof data?.error === 'string'
-    ? { ok: false, code: data.error, fields: data.fields && typeof data.fields === 'object' ? data.fields : undefined }
+    ? { ok: false, code: data.error, fields: new Map(Object.entries(data.fields ?? {})) }
     : { ok: false, code: 'invalid_response' };
+}
+
+/**
+ * Whether the element can render and check a field without throwing: a string id, a known type,
+ * options (if any) with string values, a pattern (if any) the browser can compile. Labels and
+ * texts of any other type render as text; a field that fails this is left out.
+ */
+function isUsableField(field: any): field is FieldDefinition {
+  const { id, type, options, pattern } = field ?? {};
+  return (
+    typeof id === 'string' &&
+    FIELD_TYPES.includes(type) &&
+    (options === undefined || (Array.isArray(options) && options.every((option) => typeof option?.value === 'string'))) &&
+    (pattern === undefined || compiles(pattern))
+  );
+}
+
+// The browser checks what it can; a pattern it cannot compile means a broken answer.
+function compiles(pattern: unknown): boolean {
+  try {
+    return typeof pattern === 'string' && !!compileFieldPattern(pattern);
+  } catch {
+    return false;
+  }
 }

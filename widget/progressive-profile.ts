@@ -1,14 +1,13 @@
-import { html, nothing } from 'lit/html.js';
-import type { TemplateResult } from 'lit/html.js';
-import { BaseElement } from './base-element.js';
-import type { PropertyOptions } from './base-element.js';
+import { html, LitElement, nothing } from 'lit';
+import type { TemplateResult } from 'lit';
 import { checkFieldValue, isEmptyValue, selectFieldsToAsk } from '../common/field-rules.js';
-import type { FieldDefinition, FieldErrorCode, FieldType, FieldValue } from '../common/wire.js';
+import type { FieldDefinition, FieldValue } from '../common/wire.js';
 import { loadDraft, saveDraft } from './draft.js';
 import type { DraftValues } from './draft.js';
 import { getForm, postAction } from './form-client.js';
+import type { Outcome } from './form-client.js';
 import { readSessionClaims } from './session-token.js';
-import { en, format, localize, pickStrings } from './strings.js';
+import { format, localize, pickStrings } from './strings.js';
 import type { Strings } from './strings.js';
 import { styles } from './styles.js';
 
@@ -24,14 +23,33 @@ export interface ErrorDetail {
   message: string;
 }
 
-// loading → ready ⇄ busy → done; broken when the page cannot host a form at all.
+/**
+ * loading → ready ⇄ busy → done; loading → broken when the page cannot host a form at all.
+ * `busy` is a request to /submit or /skip in flight; `done` is final (the login continues).
+ */
 type Phase = 'loading' | 'ready' | 'busy' | 'done' | 'broken';
 
-// The way out each failure offers (besides keeping what the user typed).
-const RETRY_CODES: readonly string[] = ['upstream_error', 'rate_limited', 'network_error'];
-const RESTART_CODES: readonly string[] = ['session_expired', 'invalid_session', 'session_used'];
-const INPUT_MODES: Partial<Record<FieldType, string>> = { number: 'decimal', email: 'email', tel: 'tel', url: 'url' };
+// The failures the notice explains by name, each with the way out it offers besides keeping what
+// the user typed. Any other code gets `generic`; `upstream_*` and unreadable answers share
+// `upstream_error`. Codes come from the server: only these are looked up, as own properties.
+const WAYS_OUT: Readonly<Record<string, 'retry' | 'restart' | ''>> = {
+  invalid_fields: '',
+  session_expired: 'restart',
+  invalid_session: 'restart',
+  session_used: 'restart',
+  upstream_error: 'retry',
+  rate_limited: 'retry',
+  network_error: 'retry',
+  missing_endpoint: '',
+  missing_session: '',
+  form_unavailable: '',
+};
+// The field errors shown by name; any other code a server sends reads as `invalid_format`.
+const FIELD_CODES: readonly string[] = ['required', 'too_short', 'too_long', 'pattern', 'invalid_option', 'invalid_format', 'taken'];
 const SESSION_PARAMS: readonly string[] = ['state', 'session_token'];
+// The `lang` attribute only re-renders: the language is read from the closest `[lang]` at render
+// time, and the native `lang` property stays HTMLElement's own.
+const LANG = Symbol();
 
 /**
  * Completes a user's profile in the middle of an Auth0 login: loads the form definition from the
@@ -40,12 +58,14 @@ const SESSION_PARAMS: readonly string[] = ['state', 'session_token'];
  * from the page URL and removes them from the address bar. Its language is its `lang` attribute,
  * else the nearest ancestor's (the page's `<html lang>`), else English; English and Spanish are
  * bundled. It never throws into the page: every failure is shown, announced and kept as state.
+ * Its styles are a constructable stylesheet: a page whose policy is `style-src 'self'` needs no
+ * `'unsafe-inline'` (a browser without adoptedStyleSheets gets a `<style nonce>` from `window.litNonce`).
  *
  * @attr lang - Language of the strings and field labels (`es`, `es-MX`, `en`…).
  *
  * @fires pp-ready - Once, when the form is loaded and usable.
  * @fires pp-submit - The user submitted valid values; the request is on its way.
- * @fires pp-success - The server accepted; detail `{continueUrl, sessionToken}`. Cancelable: cancel it to continue yourself.
+ * @fires pp-success - The server accepted; detail `{continueUrl, sessionToken}`. Cancelable: cancel it to continue yourself (the submit button then reads "Done").
  * @fires pp-error - A submit or skip failed; detail `{code, message}`. What the user typed is kept.
  * @fires pp-skip - The user chose "Remind me later".
  *
@@ -55,7 +75,7 @@ const SESSION_PARAMS: readonly string[] = ['state', 'session_token'];
  * @csspart required-mark - The mark beside a required field's label.
  * @csspart input - A field's input, select or checkbox.
  * @csspart hint - A field's help text.
- * @csspart error - A field's error message.
+ * @csspart error - A field's error message (a polite live region, so a new error is announced).
  * @csspart notice - The announced message area (setup problems, failures, the error summary).
  * @csspart email-hint - "Completing the profile of …".
  * @csspart actions - The button row.
@@ -77,18 +97,24 @@ const SESSION_PARAMS: readonly string[] = ['state', 'session_token'];
  * @cssprop --pp-max-width - Maximum width of the element.
  * @cssprop --pp-focus-ring - Focus outline (an `outline` value).
  */
-export class ProgressiveProfile extends BaseElement {
+export class ProgressiveProfile extends LitElement {
   static override styles = styles;
 
-  static override properties: Record<string, PropertyOptions> = {
+  // Reactive properties and state: no decorators, and `declare`d fields set in the constructor (no
+  // field initialisers), so no build (the tests' esbuild, the bundle's Rolldown) can shadow Lit's
+  // accessors with own fields. The `#` fields below are not reactive: changes to them request an
+  // update themselves.
+  static override properties = {
     endpoint: {},
     restartUrl: { attribute: 'restart-url' },
     state: {},
     sessionToken: { attribute: 'session-token' },
     theme: { reflect: true },
     strings: { attribute: false },
+    [LANG]: { attribute: 'lang' },
+    phase: { state: true },
+    problem: { state: true },
   };
-  static override renderAttributes = ['lang'];
 
   /** Base URL of the Progressive Profile server; `/form`, `/submit` and `/skip` are appended. */
   declare endpoint?: string;
@@ -103,8 +129,10 @@ export class ProgressiveProfile extends BaseElement {
   /** Overrides any of the user-visible strings, in every language. */
   declare strings?: Partial<Strings>;
 
-  #phase: Phase = 'loading';
-  #problem?: string;
+  private declare phase: Phase;
+  /** What the notice explains: a wire code, `network_error`, `invalid_response` or a setup problem. */
+  private declare problem?: string;
+
   #fields: FieldDefinition[] = [];
   #allowSkip = false;
   #values: DraftValues = {};
@@ -112,22 +140,29 @@ export class ProgressiveProfile extends BaseElement {
   #unreadable = new Set<string>();
   // Fields validated as the user types: blurred once, or all of them after a submit attempt.
   #touched = new Set<string>();
-  #serverErrors: Record<string, FieldErrorCode> = {};
+  #serverErrors = new Map<string, unknown>();
   #lastAction: 'submit' | 'skip' = 'submit';
   #state = '';
   #token = '';
   #sub?: string;
   #emailHint?: string;
-  #loading?: AbortController;
+  // The request in flight: a newer one replaces it, and only the latest one's answer is used.
+  #request?: AbortController;
+
+  constructor() {
+    super();
+    this.phase = 'loading';
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.hasUpdated && this.#phase === 'loading') void this.#load();
+    if (this.hasUpdated && this.phase === 'loading') void this.#load();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#loading?.abort();
+    // A form no longer shown need not load; a submit in flight is left to finish.
+    if (this.phase === 'loading') this.#request?.abort();
   }
 
   protected override firstUpdated(): void {
@@ -138,34 +173,42 @@ export class ProgressiveProfile extends BaseElement {
     void this.#load();
   }
 
+  /** Moves the state machine `from` → `to`; false (and nothing changes) when it is not in `from`. */
+  #move(from: Phase, to: Phase): boolean {
+    if (this.phase !== from) return false;
+    this.phase = to;
+    return true;
+  }
+
+  /** Runs one request as the latest: aborts the one before; undefined when a newer one replaced it or it was aborted. */
+  async #latest<T>(call: (signal: AbortSignal) => Promise<Outcome<T>>): Promise<Outcome<T> | undefined> {
+    this.#request?.abort();
+    const request = (this.#request = new AbortController());
+    const outcome = await call(request.signal);
+    return request === this.#request && !request.signal.aborted ? outcome : undefined;
+  }
+
   async #load(): Promise<void> {
-    if (!this.endpoint) return this.#breakDown('missing_endpoint', 'no endpoint attribute');
-    if (!this.#state || !this.#token) return this.#breakDown('missing_session', 'no state or session_token in the URL');
+    if (!this.endpoint) return this.#breakDown('missing_endpoint', 'no endpoint');
+    if (!this.#state || !this.#token) return this.#breakDown('missing_session', 'no state or session_token');
     const claims = readSessionClaims(this.#token);
     this.#sub = claims.sub;
     this.#emailHint = claims.email_hint;
-    this.#loading = new AbortController();
-    const outcome = await getForm(this.endpoint, this.#loading.signal);
-    if (!outcome.ok) {
-      if (outcome.code !== 'aborted') this.#breakDown('form_unavailable', `GET /form failed: ${outcome.code}`);
-      return;
-    }
+    const endpoint = this.endpoint;
+    const outcome = await this.#latest((signal) => getForm(endpoint, signal));
+    if (!outcome) return;
+    if (!outcome.ok) return this.#breakDown('form_unavailable', `GET /form: ${outcome.code}`);
     this.#fields = selectFieldsToAsk(outcome.data.fields, claims.fields);
     this.#allowSkip = outcome.data.allow_skip;
     if (this.#sub) this.#values = loadDraft(this.#sub, this.#fields.map((field) => field.id));
-    this.#setPhase('ready');
+    if (!this.#move('loading', 'ready')) return;
     await this.updateComplete;
     this.#emit('pp-ready');
   }
 
-  #setPhase(phase: Phase): void {
-    this.#phase = phase;
-    this.requestUpdate();
-  }
-
   #breakDown(problem: string, reason: string): void {
-    this.#problem = problem;
-    this.#setPhase('broken');
+    if (!this.#move('loading', 'broken')) return;
+    this.problem = problem;
     console.warn(`<progressive-profile>: ${reason}`);
   }
 
@@ -179,9 +222,11 @@ export class ProgressiveProfile extends BaseElement {
 
   protected override render(): TemplateResult {
     const text = this.#text;
-    const isBusy = this.#phase !== 'ready';
-    if (this.#phase === 'loading') return html`<p role="status">${text.loading}</p>`;
-    if (this.#phase === 'broken') return html`<div part="notice" role="alert">${this.#renderProblem(text)}</div>`;
+    const phase = this.phase;
+    if (phase === 'loading') return html`<p role="status">${text.loading}</p>`;
+    if (phase === 'broken') return html`<div part="notice" role="alert">${this.#renderProblem(text)}</div>`;
+    const isBusy = phase === 'busy';
+    const isLocked = phase !== 'ready';
     return html`
       <form part="form" novalidate @submit=${this.#handleSubmit}>
         ${this.#emailHint ? html`<p part="email-hint">${format(text.emailHint, { email: this.#emailHint })}</p>` : nothing}
@@ -189,11 +234,11 @@ export class ProgressiveProfile extends BaseElement {
         ${this.#fields.map((field, index) => this.#renderField(field, index, text))}
         <div part="notice" role="alert">${this.#renderProblem(text)}</div>
         <div part="actions" class="actions">
-          <button part="submit-button" class="submit" aria-busy=${isBusy} aria-disabled=${isBusy}>
-            ${isBusy ? text.submitting : text.submit}
+          <button part="submit-button" class="submit" aria-busy=${isBusy} aria-disabled=${isLocked}>
+            ${isBusy ? text.submitting : phase === 'done' ? text.done : text.submit}
           </button>
           ${this.#allowSkip
-            ? html`<button part="skip-button" type="button" aria-disabled=${isBusy} @click=${this.#handleSkip}>
+            ? html`<button part="skip-button" type="button" aria-disabled=${isLocked} @click=${this.#handleSkip}>
                 ${text.skip}
               </button>`
             : nothing}
@@ -238,7 +283,7 @@ export class ProgressiveProfile extends BaseElement {
             .value=${typeof value === 'string' ? value : ''}
             .checked=${value === true}
             autocomplete=${field.autocomplete ?? nothing}
-            inputmode=${INPUT_MODES[field.type] ?? nothing}
+            inputmode=${field.type === 'number' ? 'decimal' : nothing}
             placeholder=${localize(field.placeholder, lang) || nothing}
             ?required=${field.required}
             aria-invalid=${!!error}
@@ -246,6 +291,8 @@ export class ProgressiveProfile extends BaseElement {
             @input=${onInput}
             @blur=${onBlur}
           />`;
+    // The error container is always there and live, so an error appearing in it is announced;
+    // it carries part="error" only while it shows one.
     return html`<div part="field" class=${field.type}>
       <label part="label" for="f${index}"
         >${localize(field.label, lang)}${field.required
@@ -253,22 +300,20 @@ export class ProgressiveProfile extends BaseElement {
           : nothing}</label
       >
       ${control} ${help ? html`<p part="hint" class="hint" id="h${index}">${help}</p>` : nothing}
-      ${error
-        ? html`<p part="error" class="error" id="e${index}">
-            ${format(text[error] ?? text.invalid_format, { n: error === 'too_short' ? field.minLength : field.maxLength })}
-          </p>`
-        : nothing}
+      <p part=${error ? 'error' : nothing} class="error" id="e${index}" aria-live="polite">${error
+          ? format(text[error], { n: error === 'too_short' ? field.minLength : field.maxLength })
+          : nothing}</p>
     </div>`;
   }
 
   #renderProblem(text: Strings): TemplateResult | typeof nothing {
-    if (!this.#problem) return nothing;
-    const key = messageKey(this.#problem);
+    if (!this.problem) return nothing;
+    const key = messageKey(this.problem);
     return html`<p>${text[key]}</p>
-      ${RETRY_CODES.includes(key)
+      ${WAYS_OUT[key] === 'retry'
         ? html`<button part="retry-button" type="button" @click=${this.#handleRetry}>${text.retry}</button>`
         : nothing}
-      ${RESTART_CODES.includes(key) && this.restartUrl
+      ${WAYS_OUT[key] === 'restart' && this.restartUrl
         ? html`<a part="restart-link" href=${this.restartUrl}>${text.restart}</a>`
         : nothing}`;
   }
@@ -283,10 +328,11 @@ export class ProgressiveProfile extends BaseElement {
     return raw.trim();
   }
 
-  #errorOf(field: FieldDefinition): FieldErrorCode | null {
-    return (
-      this.#serverErrors[field.id] ?? (this.#touched.has(field.id) ? checkFieldValue(field, this.#wireValue(field)) : null)
-    );
+  /** The error shown beside a field: the server's (a known code, else `invalid_format`), else the field's own rules once touched. */
+  #errorOf(field: FieldDefinition): keyof Strings | null {
+    const code = this.#serverErrors.get(field.id);
+    if (this.#serverErrors.has(field.id)) return FIELD_CODES.includes(code as string) ? (code as keyof Strings) : 'invalid_format';
+    return this.#touched.has(field.id) ? checkFieldValue(field, this.#wireValue(field)) : null;
   }
 
   #hasErrors(): boolean {
@@ -301,19 +347,19 @@ export class ProgressiveProfile extends BaseElement {
       this.#unreadable.delete(field.id);
       this.#values[field.id] = field.type === 'checkbox' ? input.checked : input.value;
     }
-    delete this.#serverErrors[field.id];
+    this.#serverErrors.delete(field.id);
     // The summary goes once the user has fixed every field it pointed at.
-    if (this.#problem === 'invalid_fields' && !this.#hasErrors()) this.#problem = undefined;
+    if (this.problem === 'invalid_fields' && !this.#hasErrors()) this.problem = undefined;
     if (this.#sub) saveDraft(this.#sub, this.#values);
     this.requestUpdate();
   }
 
   #handleSubmit(event: Event): void {
     event.preventDefault();
-    if (this.#phase !== 'ready') return;
+    if (this.phase !== 'ready') return;
     for (const field of this.#fields) this.#touched.add(field.id);
     if (this.#hasErrors()) {
-      this.#problem = 'invalid_fields';
+      this.problem = 'invalid_fields';
       void this.#focusFirstInvalid();
       return;
     }
@@ -322,7 +368,7 @@ export class ProgressiveProfile extends BaseElement {
   }
 
   #handleSkip(): void {
-    if (this.#phase !== 'ready') return;
+    if (this.phase !== 'ready') return;
     this.#emit('pp-skip');
     void this.#send('skip');
   }
@@ -333,26 +379,31 @@ export class ProgressiveProfile extends BaseElement {
   }
 
   async #send(action: 'submit' | 'skip'): Promise<void> {
+    if (!this.#move('ready', 'busy')) return;
     this.#lastAction = action;
-    this.#problem = undefined;
-    this.#setPhase('busy');
+    this.problem = undefined;
     const session = { state: this.#state, session_token: this.#token };
     const values: Record<string, FieldValue> = {};
     for (const field of this.#fields) {
       const value = this.#wireValue(field);
       if (field.type === 'checkbox' || !isEmptyValue(value)) values[field.id] = value;
     }
-    const outcome = await postAction(this.endpoint!, action, action === 'skip' ? session : { ...session, values });
+    const endpoint = this.endpoint!;
+    const body = action === 'skip' ? session : { ...session, values };
+    const outcome = await this.#latest((signal) => postAction(endpoint, action, body, signal));
+    if (!outcome) return;
     if (outcome.ok) {
-      this.#setPhase('done');
+      // Saved: the form is finished whoever continues the login (this element, or the host that
+      // canceled pp-success), so its button reads "Done" and sends nothing more.
+      this.#move('busy', 'done');
       const detail = { continueUrl: outcome.data.continue_url, sessionToken: outcome.data.session_token };
       if (this.#emit('pp-success', detail, true)) postToContinue(detail);
       return;
     }
-    this.#setPhase('ready');
-    this.#problem = outcome.code;
-    this.#serverErrors = { ...outcome.fields };
-    if (outcome.fields) void this.#focusFirstInvalid();
+    this.#move('busy', 'ready');
+    this.problem = outcome.code;
+    this.#serverErrors = new Map(outcome.fields);
+    if (this.#serverErrors.size) void this.#focusFirstInvalid();
     this.#emit('pp-error', { code: outcome.code, message: this.#text[messageKey(outcome.code)] });
   }
 
@@ -368,23 +419,16 @@ export class ProgressiveProfile extends BaseElement {
   }
 }
 
-/** The string explaining a failure: `upstream_*` and unreadable answers share one; unknown codes get the generic one. */
+/** The string explaining a failure: `upstream_*` and unreadable answers share one; any code not known by name gets the generic one. */
 function messageKey(code: string): keyof Strings {
   if (code.startsWith('upstream_') || code === 'invalid_response') return 'upstream_error';
-  return code in en ? (code as keyof Strings) : 'generic';
+  return Object.hasOwn(WAYS_OUT, code) ? (code as keyof Strings) : 'generic';
 }
 
 // A top-level POST keeps the continue token out of URLs, history and referrers.
 function postToContinue({ continueUrl, sessionToken }: SuccessDetail): void {
-  const form = document.createElement('form');
-  const input = document.createElement('input');
-  form.method = 'post';
-  form.action = continueUrl;
-  form.hidden = true;
-  input.type = 'hidden';
-  input.name = 'session_token';
-  input.value = sessionToken;
-  form.append(input);
+  const form = Object.assign(document.createElement('form'), { method: 'post', action: continueUrl, hidden: true });
+  form.append(Object.assign(document.createElement('input'), { type: 'hidden', name: 'session_token', value: sessionToken }));
   document.body.append(form);
   form.submit();
 }

@@ -9,6 +9,8 @@ export interface Strings {
   choose: string;
   submit: string;
   submitting: string;
+  /** The submit button once the server accepted and the page continues the login itself (pp-success canceled). */
+  done: string;
   skip: string;
   retry: string;
   restart: string;
@@ -42,6 +44,7 @@ export const en: Strings = {
   choose: 'Choose…',
   submit: 'Save and continue',
   submitting: 'Saving…',
+  done: 'Done',
   skip: 'Remind me later',
   retry: 'Try again',
   restart: 'Sign in again',
@@ -72,6 +75,7 @@ export const es: Strings = {
   choose: 'Elige…',
   submit: 'Guardar y continuar',
   submitting: 'Guardando…',
+  done: 'Listo',
   skip: 'Recordármelo más tarde',
   retry: 'Reintentar',
   restart: 'Volver a iniciar sesión',
@@ -104,12 +108,13 @@ export function primaryLanguage(lang: string): string {
 
 /** The strings for a language tag (`es-MX` → Spanish); English when the language is not bundled. */
 export function pickStrings(lang: string): Strings {
-  return languages[primaryLanguage(lang)] ?? en;
+  const primary = primaryLanguage(lang);
+  return Object.hasOwn(languages, primary) ? languages[primary] : en;
 }
 
 /** A label, help text or placeholder in `lang`: the exact tag, its primary language, English, then the first given. */
 export function localize(text: string | Readonly<Record<string, string>> | undefined, lang: string): string {
-  if (typeof text !== 'object') return text ?? '';
+  if (!text || typeof text !== 'object') return text ?? '';
   return text[lang] ?? text[primaryLanguage(lang)] ?? text.en ?? Object.values(text)[0] ?? '';
 }
 

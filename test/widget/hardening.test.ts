@@ -3,8 +3,26 @@
 // retryable error that keeps what was typed, it never navigates to a non-http(s) URL, and text from
 // the token, the form or a draft is rendered as text, never as markup.
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
+import type { FormDefinition } from '../../common/wire.js';
 import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
-import { $, captureContinueForms, CONTINUE, formOf, inputOf, json, mount, reset, stubFetch, submit, tokenFor, type } from './helpers.js';
+import { en } from '../../widget/strings.js';
+import {
+  $,
+  $$,
+  captureContinueForms,
+  CONTINUE,
+  errorOf,
+  formOf,
+  inputOf,
+  json,
+  mount,
+  noticeOf,
+  reset,
+  stubFetch,
+  submit,
+  tokenFor,
+  type,
+} from './helpers.js';
 
 const continueForms = captureContinueForms();
 const { submitted } = continueForms;
@@ -120,5 +138,116 @@ describe('<progressive-profile> renders hostile text as text', () => {
     expect(inputOf(element, 'Company').value).to.equal(MARKUP);
     expect(element.shadowRoot!.querySelector('img, script')).to.equal(null);
     expect((window as { __ppInjected?: boolean }).__ppInjected).to.equal(undefined);
+  });
+});
+
+describe('<progressive-profile> against hostile error answers', () => {
+  beforeEach(() => continueForms.start());
+  afterEach(() => {
+    continueForms.stop();
+    reset();
+  });
+
+  const MESSAGES = new Set(Object.values(en));
+
+  /** Records what the page would see thrown: uncaught errors and unhandled rejections. */
+  function watchThrown(): { thrown: unknown[]; stop(): void } {
+    const thrown: unknown[] = [];
+    const onError = (event: ErrorEvent | PromiseRejectionEvent) => thrown.push('reason' in event ? event.reason : event.error);
+    window.addEventListener('error', onError);
+    window.addEventListener('unhandledrejection', onError);
+    return {
+      thrown,
+      stop() {
+        window.removeEventListener('error', onError);
+        window.removeEventListener('unhandledrejection', onError);
+      },
+    };
+  }
+
+  const HOSTILE: ReadonlyArray<[string, () => Response, string, string | null]> = [
+    // [what, answer, pp-error code, the Company field's error text]
+    ['a field error code named after an Object.prototype member', () => json(422, { error: 'invalid_fields', fields: { company_name: 'constructor' } }), 'invalid_fields', 'Enter a valid value.'],
+    ['a field error on an unknown id named constructor', () => json(422, { error: 'invalid_fields', fields: { x: 'constructor' } }), 'invalid_fields', null],
+    ['an __proto__ field id', () => text('{"error":"invalid_fields","fields":{"__proto__":"required","company_name":"toString"}}', 422), 'invalid_fields', 'Enter a valid value.'],
+    ['non-string field codes', () => json(422, { error: 'invalid_fields', fields: { company_name: { toString: 1 }, job_title: 42 } }), 'invalid_fields', 'Enter a valid value.'],
+    ['fields that are a string', () => json(422, { error: 'invalid_fields', fields: 'constructor' }), 'invalid_fields', null],
+    ['fields that are null', () => json(422, { error: 'invalid_fields', fields: null }), 'invalid_fields', null],
+    ['an error code toString', () => json(400, { error: 'toString' }), 'toString', null],
+    ['an error code __proto__', () => text('{"error":"__proto__"}', 400), '__proto__', null],
+    ['an error code constructor', () => json(500, { error: 'constructor', fields: { company_name: 'hasOwnProperty' } }), 'constructor', 'Enter a valid value.'],
+    ['an error code that names a non-error string', () => json(400, { error: 'submit' }), 'submit', null],
+    ['an error that is not a string', () => json(400, { error: { toString: 'x' } }), 'invalid_response', null],
+  ];
+
+  for (const [name, answer, code, fieldError] of HOSTILE) {
+    it(`survives ${name}: a known message, no exception, the button usable again`, async () => {
+      const watch = watchThrown();
+      try {
+        let attempts = 0;
+        stubFetch(formOf(['company_name']), () => (++attempts === 1 ? answer() : json(200, CONTINUE)));
+        const element = await mount(SESSION);
+        await type(element, 'Company', 'Acme');
+        const failure = oneEvent(element, 'pp-error');
+        await submit(element);
+        const { detail } = await failure;
+        await settled(element);
+        expect(detail.code).to.equal(code);
+        expect(MESSAGES.has(detail.message), detail.message).to.equal(true);
+        const button = $(element, '[part="submit-button"]');
+        expect(button.textContent!.trim()).to.equal('Save and continue');
+        expect(button.getAttribute('aria-disabled')).to.equal('false');
+        expect(MESSAGES.has(noticeOf(element).replace(/ (Try again|Sign in again)$/, ''))).to.equal(true);
+        expect(errorOf(element, 'Company')).to.equal(fieldError);
+        expect(inputOf(element, 'Company').value).to.equal('Acme');
+        expect(watch.thrown).to.deep.equal([]);
+        // And the form still works.
+        if (fieldError) await type(element, 'Company', 'Acme Two');
+        await submit(element);
+        await waitUntil(() => submitted.length === 1, 'the second submit did not continue the login');
+      } finally {
+        watch.stop();
+      }
+    });
+  }
+
+  const BROKEN_FORMS: ReadonlyArray<[string, unknown]> = [
+    ['options that are not an array', { id: 'plan', type: 'select', label: 'Plan', options: 'gold', required: true }],
+    ['options without string values', { id: 'plan', type: 'select', label: 'Plan', options: [null, { value: 1 }], required: true }],
+    ['a pattern the browser cannot compile', { id: 'code', type: 'text', label: 'Code', pattern: '(', required: true }],
+    ['a pattern that is not a string', { id: 'code', type: 'text', label: 'Code', pattern: { source: 'x' }, required: true }],
+    ['an unknown type', { id: 'code', type: 'file', label: 'Code', required: true }],
+  ];
+
+  for (const [name, broken] of BROKEN_FORMS) {
+    it(`leaves out a /form field with ${name}, without an exception`, async () => {
+      const watch = watchThrown();
+      try {
+        stubFetch({ allow_skip: false, fields: [broken, ...formOf(['company_name']).fields] } as FormDefinition);
+        const element = await mount(SESSION);
+        expect($$(element, '[part="field"]')).to.have.length(1);
+        await submit(element);
+        expect(errorOf(element, 'Company')).to.equal('This field is required.');
+        expect(watch.thrown).to.deep.equal([]);
+      } finally {
+        watch.stop();
+      }
+    });
+  }
+
+  it('renders a /form field whose texts have the wrong types, without an exception', async () => {
+    const watch = watchThrown();
+    try {
+      stubFetch({
+        allow_skip: false,
+        fields: [{ id: 'company_name', type: 'text', label: null, help: 7, placeholder: { en: null }, required: true }],
+      } as unknown as FormDefinition);
+      const element = await mount(SESSION);
+      expect($$(element, '[part="field"]')).to.have.length(1);
+      expect($(element, '[part="hint"]').textContent).to.equal('7');
+      expect(watch.thrown).to.deep.equal([]);
+    } finally {
+      watch.stop();
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   FORM,
   SESSION,
   TOKEN,
+  deferred,
   errorOf,
   formOf,
   inputOf,
@@ -187,6 +188,31 @@ describe('<progressive-profile> on the page', () => {
       }
     });
   }
+
+  it('aborts loading when removed, and uses only the latest /form answer once put back', async () => {
+    const answers = [deferred(), deferred()];
+    const signals: AbortSignal[] = [];
+    window.fetch = async (_input: RequestInfo | URL, init?: RequestInit) => {
+      signals.push(init!.signal!);
+      return answers[signals.length - 1].promise;
+    };
+    const element = await mount(SESSION, { waitForForm: false });
+    let readies = 0;
+    element.addEventListener('pp-ready', () => readies++);
+    const container = element.parentElement!;
+    await waitUntil(() => signals.length === 1, 'no GET /form');
+    element.remove();
+    expect(signals[0].aborted).to.equal(true);
+    container.append(element);
+    await waitUntil(() => signals.length === 2, 'no second GET /form');
+    // The stale answer comes first and must be dropped; the latest one is used.
+    answers[0].release(json(200, formOf(['country'])));
+    answers[1].release(json(200, formOf(['company_name'])));
+    await waitUntil(() => element.shadowRoot!.querySelector('form'), 'the form never rendered');
+    await element.updateComplete;
+    expect($$(element, 'label').map((label) => label.textContent!.replace(/[*\s]+$/, ''))).to.deep.equal(['Company']);
+    expect(readies).to.equal(1);
+  });
 
   it('does no harm when the script is loaded twice', async () => {
     const first = customElements.get('progressive-profile');

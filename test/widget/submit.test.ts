@@ -87,6 +87,27 @@ describe('<progressive-profile> submitting', () => {
     expect(document.body.querySelector('form')).to.equal(null);
   });
 
+  it('reads "Done", not "Saving…", and sends nothing more once the page continues the login itself', async () => {
+    const calls = stubFetch(formOf(['company_name'], true), () => json(200, CONTINUE));
+    const element = await mount(SESSION);
+    element.addEventListener('pp-success', (event) => event.preventDefault());
+    await type(element, 'Company', 'Acme');
+    const success = oneEvent(element, 'pp-success');
+    await submit(element);
+    await success;
+    await element.updateComplete;
+    const button = $(element, '[part="submit-button"]');
+    expect(button.textContent!.trim()).to.equal('Done');
+    expect(button.getAttribute('aria-busy')).to.equal('false');
+    expect(button.getAttribute('aria-disabled')).to.equal('true');
+    expect($(element, '[part="skip-button"]').getAttribute('aria-disabled')).to.equal('true');
+    await submit(element);
+    $(element, '[part="skip-button"]').click();
+    await element.updateComplete;
+    expect(calls.filter((call) => call.method === 'POST')).to.have.length(1);
+    expect(submitted).to.have.length(0);
+  });
+
   it('refuses a continue_url that is not http or https', async () => {
     stubFetch(formOf(['company_name']), () =>
       json(200, { continue_url: 'javascript:alert(1)', session_token: 'T2' }),

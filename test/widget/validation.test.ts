@@ -1,7 +1,7 @@
 /// <reference types="mocha" />
 import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { $, SESSION, blur, errorOf, formOf, inputOf, mount, noticeOf, reset, stubFetch, submit, type } from './helpers.js';
+import { $, $$, SESSION, blur, errorOf, formOf, inputOf, mount, noticeOf, reset, stubFetch, submit, type } from './helpers.js';
 
 describe('<progressive-profile> validation', () => {
   afterEach(reset);
@@ -102,5 +102,34 @@ describe('<progressive-profile> validation', () => {
     await sendKeys({ press: 'Enter' });
     await element.updateComplete;
     expect(calls.filter((call) => call.method === 'POST')).to.have.length(1);
+  });
+
+  it('announces a field error as it appears: its container is a live region before the error comes', async () => {
+    stubFetch(formOf(['company_name', 'country']));
+    const element = await mount(SESSION);
+    const containers = $$(element, '[aria-live]');
+    expect(containers).to.have.length(2);
+    for (const container of containers) {
+      expect(container.getAttribute('aria-live')).to.equal('polite');
+      expect(container.textContent!.trim()).to.equal('');
+      expect(container.hasAttribute('part'), 'part="error" only while it shows one').to.equal(false);
+      expect(getComputedStyle(container).display).not.to.equal('none');
+      expect(getComputedStyle(container).visibility).to.equal('visible');
+    }
+    await type(element, 'Company', 'A');
+    await blur(element, 'Company');
+    const [company, country] = $$(element, '[aria-live]');
+    expect(company, 'the same node, so the new text is a change inside a live region').to.equal(containers[0]);
+    expect(company.textContent!.trim()).to.equal('At least 2 characters.');
+    expect(company.getAttribute('part')).to.equal('error');
+    expect(inputOf(element, 'Company').getAttribute('aria-describedby')).to.include(company.id);
+    await submit(element);
+    expect(country).to.equal(containers[1]);
+    expect(country.textContent!.trim()).to.equal('This field is required.');
+    expect(element.shadowRoot!.activeElement).to.equal(inputOf(element, 'Company'));
+    await type(element, 'Company', 'Acme');
+    expect(company.textContent!.trim()).to.equal('');
+    expect(company.hasAttribute('part')).to.equal(false);
+    expect(inputOf(element, 'Company').getAttribute('aria-invalid')).to.equal('false');
   });
 });
