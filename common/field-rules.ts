@@ -16,14 +16,29 @@ export function selectFieldsToAsk(
   return fields.filter((field) => !field.required || claimed.has(field.id));
 }
 
-/** `""`, `null`, `undefined` and whitespace-only strings count as empty. `false` is a value (an unticked box). */
+/**
+ * `""`, `null`, `undefined`, whitespace-only strings and `[]` (a multiselect with nothing chosen)
+ * count as empty. `false` is a value (an unticked box).
+ */
 export function isEmptyValue(value: FieldValue | undefined): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+  return (
+    value === undefined ||
+    value === null ||
+    (typeof value === 'string' && value.trim() === '') ||
+    (Array.isArray(value) && value.length === 0)
+  );
 }
 
 /** Whether the JSON type of `value` suits the field (a wrong type is a malformed request, not a field error). */
 export function hasValueType(field: FieldDefinition, value: FieldValue | undefined): boolean {
   if (value === null || value === undefined) return true;
+  switch (field.type) {
+    // A consent is ticked or not: nothing else may stand for it.
+    case 'consent':
+      return typeof value === 'boolean';
+    case 'multiselect':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
+  }
   if (typeof value === 'string' && value.trim() === '') return true;
   switch (field.type) {
     case 'number':
@@ -36,8 +51,10 @@ export function hasValueType(field: FieldDefinition, value: FieldValue | undefin
 }
 
 // Single-line values only: control characters (C0, DEL, C1) and line/paragraph separators have no
-// place in a profile field and are a common vehicle for log and header injection.
+// place in a profile field and are a common vehicle for log and header injection. A textarea
+// keeps line feeds and tabs, nothing else.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+const MULTILINE_CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/u;
 // Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is not ours to prove.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/u;
 const TEL = /^\+?[0-9 ()\-.]{3,30}$/u;
@@ -60,6 +77,18 @@ export function normalizeValue(value: FieldValue | undefined): FieldValue | unde
   return typeof value === 'string' ? value.trim() : value;
 }
 
+/**
+ * The value as the field validates and stores it: text trimmed (a textarea's line breaks as
+ * `\n`), a `unique` value lower-cased (Auth0's metadata search is case-sensitive, so `Badge` and
+ * `badge` must be one value), a password exactly as typed. Numbers, booleans and arrays pass as they are.
+ */
+export function normalizeFieldValue(field: FieldDefinition, value: FieldValue | undefined): FieldValue | undefined {
+  if (typeof value !== 'string' || field.type === 'password') return value;
+  let text = field.type === 'textarea' ? value.replace(/\r\n?/gu, '\n').trim() : value.trim();
+  if (field.unique) text = text.toLowerCase();
+  return text;
+}
+
 /** Whether `text` matches the whole of `pattern`. */
 export type PatternMatcher = (pattern: string, text: string) => boolean;
 
@@ -77,19 +106,21 @@ export function checkFieldValue(
 ): FieldErrorCode | null {
   if (isEmptyValue(value)) return field.required ? 'required' : null;
   // A required checkbox is a consent or a confirmation: only a ticked box fulfils it.
-  if (field.type === 'checkbox') return field.required && value !== true ? 'required' : null;
+  if (field.type === 'checkbox' || field.type === 'consent') return field.required && value !== true ? 'required' : null;
   if (field.type === 'number') {
     const number = typeof value === 'number' ? value : Number.NaN;
     return Number.isFinite(number) ? null : 'invalid_format';
   }
+  if (field.type === 'multiselect') return checkChoices(field, Array.isArray(value) ? value : []);
   const text = String(value);
   const length = [...text].length;
   if (field.maxLength !== undefined && length > field.maxLength) return 'too_long';
-  if (CONTROL_CHARACTERS.test(text)) return 'invalid_format';
+  if ((field.type === 'textarea' ? MULTILINE_CONTROL_CHARACTERS : CONTROL_CHARACTERS).test(text)) return 'invalid_format';
   if (field.minLength !== undefined && length < field.minLength) return 'too_short';
   switch (field.type) {
     case 'select':
-      return field.options?.some((option) => option.value === text) ? null : 'invalid_option';
+    case 'radio':
+      return isOption(field, text) ? null : 'invalid_option';
     case 'email':
       if (!EMAIL.test(text)) return 'invalid_format';
       break;
@@ -105,6 +136,22 @@ export function checkFieldValue(
   }
   if (field.pattern !== undefined && !matchPattern(field.pattern, text)) return 'pattern';
   return null;
+}
+
+/** A multiselect's items: each a defined option, none twice, then `minItems` / `maxItems`. */
+function checkChoices(field: FieldDefinition, items: readonly string[]): FieldErrorCode | null {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item) || !isOption(field, item)) return 'invalid_option';
+    seen.add(item);
+  }
+  if (field.minItems !== undefined && items.length < field.minItems) return 'too_few';
+  if (field.maxItems !== undefined && items.length > field.maxItems) return 'too_many';
+  return null;
+}
+
+function isOption(field: FieldDefinition, value: string): boolean {
+  return field.options?.some((option) => option.value === value) ?? false;
 }
 
 function isWebUrl(text: string): boolean {
