@@ -45,7 +45,9 @@ const WAYS_OUT: Readonly<Record<string, 'retry' | 'restart' | ''>> = {
   form_unavailable: '',
 };
 // The field errors shown by name; any other code a server sends reads as `invalid_format`.
-const FIELD_CODES: readonly string[] = ['required', 'too_short', 'too_long', 'pattern', 'invalid_option', 'invalid_format', 'taken'];
+const FIELD_CODES: readonly string[] = [
+  'required', 'too_short', 'too_long', 'pattern', 'invalid_option', 'invalid_format', 'taken', 'too_few', 'too_many', 'rejected', 'password_policy',
+];
 const SESSION_PARAMS: readonly string[] = ['state', 'session_token'];
 // The `lang` attribute only re-renders: the language is read from the closest `[lang]` at render
 // time, and the native `lang` property stays HTMLElement's own.

@@ -21,6 +21,10 @@ export interface Strings {
   invalid_option: string;
   invalid_format: string;
   taken: string;
+  too_few: string;
+  too_many: string;
+  rejected: string;
+  password_policy: string;
   /** The summary announced when a submit finds invalid fields. */
   invalid_fields: string;
   session_expired: string;
@@ -55,6 +59,10 @@ export const en: Strings = {
   invalid_option: 'Choose an option.',
   invalid_format: 'Enter a valid value.',
   taken: 'Already in use.',
+  too_few: 'Choose at least {n}.',
+  too_many: 'Choose at most {n}.',
+  rejected: 'This value is not accepted.',
+  password_policy: 'This password is too weak.',
   invalid_fields: 'Please correct the marked fields.',
   session_expired: 'Your session has expired.',
   invalid_session: 'This link is not valid.',
@@ -86,6 +94,10 @@ export const es: Strings = {
   invalid_option: 'Elige una opción.',
   invalid_format: 'Valor no válido.',
   taken: 'Ya está en uso.',
+  too_few: 'Elige al menos {n}.',
+  too_many: 'Elige como máximo {n}.',
+  rejected: 'Este valor no se acepta.',
+  password_policy: 'Esta contraseña es demasiado débil.',
   invalid_fields: 'Corrige los campos marcados.',
   session_expired: 'Tu sesión ha caducado.',
   invalid_session: 'Este enlace no es válido.',
