@@ -1,11 +1,13 @@
 // Prints the widget bundle's size (minified, gzip -9, brotli) and fails above the gzip budget:
-// 11,264 B with LitElement inside (CONTRACT.md), aiming at 10,240 B.
+// with LitElement inside and every revision-2 field type, at most 14,336 B, aiming at 12,288 B
+// (the revision-1 form alone had 11,264 B). A phone chunk, loaded only by forms with a tel
+// field, is reported on its own.
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const FILE = 'dist/progressive-profile.js';
-const GZIP_BUDGET = 11_264;
-const GZIP_AIM = 10_240;
+const GZIP_BUDGET = 14_336;
+const GZIP_AIM = 12_288;
 
 let source;
 try {
