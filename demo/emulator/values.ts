@@ -1,0 +1,25 @@
+// Small checks on untrusted values (request bodies, query strings, options) shared by the
+// emulator's routes.
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/** A JSON type name as Auth0's payload validation words it (`null`, `array`, `object`...). */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** The string-valued entries of a parsed query or form body. */
+export function stringsOf(value: unknown): Record<string, string> {
+  const strings: Record<string, string> = {};
+  if (!isRecord(value)) return strings;
+  for (const [key, item] of Object.entries(value)) if (typeof item === 'string') strings[key] = item;
+  return strings;
+}
