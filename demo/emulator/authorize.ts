@@ -60,16 +60,18 @@ export function registerAuthorizeRoutes(app: FastifyInstance, options: Authorize
       connection: named.isDatabase ? named : defaultDatabase,
     };
 
-    const sessionUserId = sessions.userIdOf(request);
-    const sessionUser = sessionUserId === undefined ? undefined : users.get(sessionUserId);
+    const session = sessions.of(request);
+    const sessionUser = session && users.get(session.userId);
+    // The connection the session signed in with is the login's (`event.connection`).
+    const sessionConnection = options.connections.find((connection) => connection.name === session?.connection) ?? login.connection;
     if (query.prompt === 'none') {
       if (!sessionUser) return back('login_required', 'Login required');
       // Silent authentication: the pipeline runs, the login is not counted.
-      return flow.run(sessionUser, login, request, reply, { prompt: 'none', connection: login.connection });
+      return flow.run(sessionUser, login, request, reply, { prompt: 'none', connection: sessionConnection });
     }
     if (sessionUser && query.prompt !== 'login') {
       // A reused session is not a new login: no count.
-      return flow.run(sessionUser, login, request, reply, { prompt: query.prompt, connection: login.connection });
+      return flow.run(sessionUser, login, request, reply, { prompt: query.prompt, connection: sessionConnection });
     }
     const loginId = flow.openPage(login);
     if (!named.isDatabase) return reply.redirect(`/u/social/${encodeURIComponent(named.name)}?login=${encodeURIComponent(loginId)}`);
@@ -89,7 +91,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, options: Authorize
     flow.pageOf(body.login, true);
     // Counted before the pipeline runs, on the primary user (reference §1.6).
     const user = users.recordLogin(match.user.user_id) ?? match.user;
-    sessions.start(user.user_id, reply);
+    sessions.start({ userId: user.user_id, connection: login.connection.name }, reply);
     return flow.run(user, login, request, reply, { prompt: login.query.prompt, connection: login.connection });
   });
 }

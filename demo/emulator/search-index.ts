@@ -28,9 +28,12 @@ export class SearchIndex {
     this.#lagMs = checkLag(options.lagMs ?? 0);
     for (const user of users.list()) this.#versions.set(user.user_id, [{ visibleAt: Number.NEGATIVE_INFINITY, user }]);
     users.onChange((userId, user) => {
+      const now = this.#now();
       const versions = this.#versions.get(userId) ?? [];
-      versions.push({ visibleAt: this.#now() + this.#lagMs, user });
+      versions.push({ visibleAt: now + this.#lagMs, user });
       this.#versions.set(userId, versions);
+      // Bounded by the writes of one lag window, however long nobody searches.
+      this.#visibleVersion(userId, versions, now);
     });
   }
 
@@ -48,20 +51,27 @@ export class SearchIndex {
     const now = this.#now();
     const found: StoredUser[] = [];
     for (const [userId, versions] of this.#versions) {
-      // The newest write already visible wins; older ones are forgotten.
-      let visible = -1;
-      for (let index = versions.length - 1; index >= 0; index -= 1) {
-        if ((versions[index] as Version).visibleAt <= now) {
-          visible = index;
-          break;
-        }
-      }
-      if (visible > 0) versions.splice(0, visible);
-      const user = visible >= 0 ? versions[0]?.user : undefined;
-      if (visible >= 0 && user === undefined && versions.length === 1) this.#versions.delete(userId);
+      const user = this.#visibleVersion(userId, versions, now);
       if (user && matches(user)) found.push(structuredClone(user));
     }
     return found;
+  }
+
+  /** The user as search sees it at `now`; forgets the versions a newer visible one replaced. */
+  #visibleVersion(userId: string, versions: Version[], now: number): StoredUser | undefined {
+    // Writes are in order; with a lag changed at runtime a later one may be visible first: it wins.
+    let visible = -1;
+    for (let index = versions.length - 1; index >= 0; index -= 1) {
+      if ((versions[index] as Version).visibleAt <= now) {
+        visible = index;
+        break;
+      }
+    }
+    if (visible < 0) return undefined;
+    if (visible > 0) versions.splice(0, visible);
+    const user = versions[0]?.user;
+    if (user === undefined && versions.length === 1) this.#versions.delete(userId);
+    return user;
   }
 }
 

@@ -45,25 +45,32 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** Who a session signed in, and with which connection (`event.connection` when it is reused). */
+export interface Session {
+  readonly userId: string;
+  readonly connection: string;
+}
+
 export interface Sessions {
-  /** Starts a session for `userId` and sets its cookie on `reply`. */
-  start(userId: string, reply: FastifyReply): void;
-  /** The user id of the request's live session, if any. */
-  userIdOf(request: FastifyRequest): string | undefined;
+  /** Starts a session and sets its cookie on `reply`. */
+  start(session: Session, reply: FastifyReply): void;
+  /** The request's live session, if any. */
+  of(request: FastifyRequest): Session | undefined;
   /** Ends the request's session and clears its cookie. */
   end(request: FastifyRequest, reply: FastifyReply): void;
 }
 
 export function createSessions(now: () => number): Sessions {
-  const sessions = new ExpiringMap<{ userId: string; expiresAt: number }>(now);
+  const sessions = new ExpiringMap<Session & { expiresAt: number }>(now);
   return {
-    start(userId, reply) {
+    start(session, reply) {
       const sessionId = randomToken();
-      sessions.set(sessionId, { userId, expiresAt: now() + SESSION_LIFETIME_MS });
+      sessions.set(sessionId, { userId: session.userId, connection: session.connection, expiresAt: now() + SESSION_LIFETIME_MS });
       reply.header('set-cookie', `${SESSION_COOKIE}=${sessionId}; Path=/; HttpOnly; SameSite=Lax`);
     },
-    userIdOf(request) {
-      return sessions.get(readCookie(request.headers.cookie, SESSION_COOKIE))?.userId;
+    of(request) {
+      const session = sessions.get(readCookie(request.headers.cookie, SESSION_COOKIE));
+      return session && { userId: session.userId, connection: session.connection };
     },
     end(request, reply) {
       const sessionId = readCookie(request.headers.cookie, SESSION_COOKIE);

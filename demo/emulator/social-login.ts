@@ -39,7 +39,7 @@ export function registerSocialLoginRoutes(
     }
     flow.pageOf(body.login, true);
     const user = users.recordLogin(match.user.user_id) ?? match.user;
-    sessions.start(user.user_id, reply);
+    sessions.start({ userId: user.user_id, connection: connection.name }, reply);
     return flow.run(user, login, request, reply, { prompt: login.query.prompt, connection });
   });
 }
