@@ -10,7 +10,7 @@ import type { Connection } from './connections.js';
 import type { LoginFlow, PendingLogin } from './login-flow.js';
 import { renderErrorPage, renderLoginPage, sendPage, type DemoPick } from './login-page.js';
 import type { Sessions } from './sessions.js';
-import type { UserStore } from './user-store.js';
+import { profileOfIdentity, type UserStore } from './user-store.js';
 import { stringsOf } from './values.js';
 
 export interface AuthorizeOptions {
@@ -84,8 +84,8 @@ export function registerAuthorizeRoutes(app: FastifyInstance, options: Authorize
     if (!login) {
       return sendPage(reply, 400, renderErrorPage('invalid_request', 'This login page has expired. Start again from the application.'));
     }
-    const match = body.email ? users.findDatabaseLogin(login.connection.name, body.email) : undefined;
-    if (!match || match.identity.password === undefined || body.password !== match.identity.password) {
+    const match = body.email ? users.checkDatabasePassword(login.connection.name, body.email, body.password) : undefined;
+    if (!match) {
       return sendLoginPage(reply, 401, body.login as string, login, 'Wrong email or password.');
     }
     flow.pageOf(body.login, true);
@@ -100,12 +100,12 @@ export function registerAuthorizeRoutes(app: FastifyInstance, options: Authorize
 function demoPicksOf(users: UserStore, connection: Connection, socialConnections: readonly Connection[]): DemoPick[] {
   const picks: DemoPick[] = [];
   for (const user of users.list()) {
-    const database = user.identities.find(
+    const index = user.identities.findIndex(
       (identity) => identity.provider === 'auth0' && identity.connection === connection.name && identity.password !== undefined,
     );
-    if (database) {
-      const email = database === user.identities[0] ? user.email : String(database.profileData?.email ?? user.email);
-      picks.push({ kind: 'password', name: user.name, email, password: database.password as string });
+    if (index >= 0) {
+      const email = String(profileOfIdentity(user, index).email ?? user.email);
+      picks.push({ kind: 'password', name: user.name, email, password: user.identities[index]?.password as string });
       continue;
     }
     const social = user.identities.find((identity) => socialConnections.some((candidate) => candidate.name === identity.connection));

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { sendApiError } from './api-errors.js';
 import { MAX_MIN_LENGTH, PASSWORD_POLICIES, type PasswordPolicy } from './password-policy.js';
 import { DEFAULT_DATABASE_CONNECTION } from './user-store.js';
+import { selectFields } from './values.js';
 
 export type ConnectionStrategy = 'auth0' | 'github';
 
@@ -36,7 +37,8 @@ export interface Connection {
 // Auth0's default allowed username length.
 export const USERNAME_LENGTH = { min: 1, max: 15 } as const;
 
-const CONNECTION_ID = /^con_[A-Za-z0-9]{16}$/u;
+/** Auth0's connection ids: `con_` and 16 letters or digits. */
+export const CONNECTION_ID = /^con_[A-Za-z0-9]{16}$/u;
 const MAX_TAKE = 100;
 
 /** The tenant a new Auth0 account starts with: the database connection and GitHub. */
@@ -135,12 +137,6 @@ export function registerConnectionsRoutes(api: FastifyInstance, connections: rea
   );
 }
 
-/** Keeps (or, with `isInclude` false, drops) the comma-listed `fields` of an answer. */
-export function selectFields(item: Record<string, unknown>, fields: unknown, isInclude: boolean): Record<string, unknown> {
-  if (typeof fields !== 'string' || fields === '') return item;
-  const listed = new Set(fields.split(',').map((field) => field.trim()).filter(Boolean));
-  return Object.fromEntries(Object.entries(item).filter(([key]) => listed.has(key) === isInclude));
-}
 
 function deriveId(name: string): string {
   return `con_${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;

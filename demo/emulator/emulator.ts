@@ -17,6 +17,7 @@ import { registerLogoutRoute } from './logout.js';
 import { managementApi } from './management-api.js';
 import { createRuleRuntime } from './rule-runtime.js';
 import { findFreePort } from '../free-port.js';
+import { isSearchLag, MAX_LAG_MS } from './search-index.js';
 import { createSeedUsers } from './seed-users.js';
 import { createSessions } from './sessions.js';
 import { registerSocialLoginRoutes } from './social-login.js';
@@ -178,9 +179,8 @@ function validateOptions(options: EmulatorOptions): void {
       }
     }
   }
-  const lag = options.searchIndexLagMs;
-  if (lag !== undefined && (typeof lag !== 'number' || !Number.isFinite(lag) || lag < 0 || lag > 3_600_000)) {
-    throw new TypeError('createEmulator: option "searchIndexLagMs" must be a number of milliseconds from 0 to 3600000');
+  if (options.searchIndexLagMs !== undefined && !isSearchLag(options.searchIndexLagMs)) {
+    throw new TypeError(`createEmulator: option "searchIndexLagMs" must be a number of milliseconds from 0 to ${MAX_LAG_MS}`);
   }
   if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
     throw new TypeError('createEmulator: option "clock" must have a now() method');

@@ -6,11 +6,9 @@
 // `link_with` (a secondary's ID token, for user-initiated linking) is not emulated.
 import type { FastifyInstance } from 'fastify';
 import { sendApiError } from './api-errors.js';
-import type { Connection } from './connections.js';
+import { CONNECTION_ID, type Connection } from './connections.js';
 import type { LinkProblem, UserStore } from './user-store.js';
 import { describeType, isRecord } from './values.js';
-
-const CONNECTION_ID = /^con_[A-Za-z0-9]{16}$/u;
 
 // The emulator's answers to a link Auth0 refuses; Auth0's own wording of these is not documented.
 const LINK_REFUSALS: Record<LinkProblem, { status: number; message: string; errorCode: string }> = {

@@ -16,6 +16,7 @@ import {
 } from './post-login.js';
 import { ExpiringMap, randomToken } from './sessions.js';
 import type { StoredUser, UserStore } from './user-store.js';
+import { isRecord, stringsOf } from './values.js';
 
 /** An /authorize request waiting on the login page. */
 export interface PendingLogin {
@@ -140,11 +141,8 @@ export function createLoginFlow(options: LoginFlowOptions): LoginFlow {
       // Single use: a state resumes its login once, whatever the outcome.
       const login = suspended.get(state, true);
       if (!login) return undefined;
-      const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
-      const query = Object.fromEntries(
-        Object.entries((request.query ?? {}) as Record<string, unknown>).filter(([, value]) => typeof value === 'string'),
-      ) as Record<string, string>;
-      const outcome = await runtime.resume(login.transaction, requestOf(request, query, { ...body }));
+      const body = isRecord(request.body) ? request.body : {};
+      const outcome = await runtime.resume(login.transaction, requestOf(request, stringsOf(request.query), { ...body }));
       return finish(login, outcome, reply);
     },
 

@@ -73,8 +73,8 @@ export function createLoginGrants(options: LoginGrantsOptions): Record<string, G
     async password(body) {
       const authenticated = authenticateClient(clients, body);
       if (authenticated.error) return authenticated.error;
-      const match = typeof body.username === 'string' ? users.findDatabaseLogin(options.connection.name, body.username) : undefined;
-      if (!match || match.identity.password === undefined || body.password !== match.identity.password) {
+      const match = typeof body.username === 'string' ? users.checkDatabasePassword(options.connection.name, body.username, body.password) : undefined;
+      if (!match) {
         return { status: 403, body: { error: 'invalid_grant', error_description: 'Wrong email or password.' } };
       }
       const user = users.recordLogin(match.user.user_id) ?? match.user;

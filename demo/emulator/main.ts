@@ -7,6 +7,7 @@
 // EMULATOR_SEARCH_LAG_MS (user search's lag behind writes, default 0), and the Action's secrets
 // under their own names.
 import { createEmulator, type EmulatorClient } from './emulator.js';
+import { isSearchLag, MAX_LAG_MS } from './search-index.js';
 import { DEMO_PASSWORD } from './seed-users.js';
 
 const ACTION_SECRETS = [
@@ -39,8 +40,8 @@ if (env.AUTH0_CLIENT_ID && env.AUTH0_CLIENT_SECRET) {
 }
 
 const searchIndexLagMs = Number(env.EMULATOR_SEARCH_LAG_MS || 0);
-if (!Number.isInteger(searchIndexLagMs) || searchIndexLagMs < 0 || searchIndexLagMs > 3_600_000) {
-  console.error('EMULATOR_SEARCH_LAG_MS: must be a whole number of milliseconds from 0 to 3600000');
+if (!isSearchLag(searchIndexLagMs)) {
+  console.error(`EMULATOR_SEARCH_LAG_MS: must be a number of milliseconds from 0 to ${MAX_LAG_MS}`);
   process.exit(1);
 }
 

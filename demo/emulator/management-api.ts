@@ -10,7 +10,7 @@ import { createDefaultConnections, registerConnectionsRoutes, resolveConnections
 import { registerFaults } from './faults.js';
 import { registerIdentitiesRoutes } from './identities.js';
 import { registerFreeTierLimit } from './rate-limit.js';
-import { SearchIndex } from './search-index.js';
+import { isSearchLag, MAX_LAG_MS, SearchIndex } from './search-index.js';
 import { denialOf, registerTokenEndpoint, TokenRegistry, type EmulatedClient, type GrantHandler } from './tokens.js';
 import { registerUsersRoutes } from './users-api.js';
 import { UserStore } from './user-store.js';
@@ -108,9 +108,7 @@ export async function managementApi(app: FastifyInstance, options: ManagementApi
 
   app.post<{ Body: unknown }>('/__emulator/search-lag', async (request, reply) => {
     const lagMs = isRecord(request.body) ? request.body.lagMs : undefined;
-    if (typeof lagMs !== 'number' || !Number.isFinite(lagMs) || lagMs < 0 || lagMs > 3_600_000) {
-      return reply.code(400).send({ error: 'invalid_request', message: 'Expected {lagMs: 0-3600000}.' });
-    }
+    if (!isSearchLag(lagMs)) return reply.code(400).send({ error: 'invalid_request', message: `Expected {lagMs: 0-${MAX_LAG_MS}}.` });
     search.setLag(lagMs);
     return { lagMs };
   });
@@ -166,9 +164,7 @@ function validateOptions(options: ManagementApiOptions): ValidatedOptions {
   const clock = options.clock ?? { now: () => Date.now() };
   if (typeof clock.now !== 'function') throw new TypeError('managementApi: option "clock" must have a now() method');
   const lag = options.searchIndexLagMs ?? 0;
-  if (typeof lag !== 'number' || !Number.isFinite(lag) || lag < 0 || lag > 3_600_000) {
-    throw new TypeError('managementApi: option "searchIndexLagMs" must be a number of milliseconds from 0 to 3600000');
-  }
+  if (!isSearchLag(lag)) throw new TypeError(`managementApi: option "searchIndexLagMs" must be a number of milliseconds from 0 to ${MAX_LAG_MS}`);
   if (options.tokens !== undefined && !(options.tokens instanceof TokenRegistry)) {
     throw new TypeError('managementApi: option "tokens" must be a TokenRegistry');
   }

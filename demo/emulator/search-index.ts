@@ -75,10 +75,16 @@ export class SearchIndex {
   }
 }
 
+/** The longest lag the index accepts: an hour. */
+export const MAX_LAG_MS = 3_600_000;
+
+/** Whether `lagMs` is a lag the index accepts: milliseconds from 0 to MAX_LAG_MS. */
+export function isSearchLag(lagMs: unknown): lagMs is number {
+  return typeof lagMs === 'number' && Number.isFinite(lagMs) && lagMs >= 0 && lagMs <= MAX_LAG_MS;
+}
+
 function checkLag(lagMs: number): number {
-  if (!Number.isFinite(lagMs) || lagMs < 0 || lagMs > 3_600_000) {
-    throw new TypeError('the search index lag must be a number of milliseconds from 0 to 3600000');
-  }
+  if (!isSearchLag(lagMs)) throw new TypeError(`the search index lag must be a number of milliseconds from 0 to ${MAX_LAG_MS}`);
   return lagMs;
 }
 

@@ -8,7 +8,7 @@ import type { Connection } from './connections.js';
 import type { LoginFlow } from './login-flow.js';
 import { renderErrorPage, renderSocialPage, sendPage, type SocialAccount } from './login-page.js';
 import type { Sessions } from './sessions.js';
-import type { UserStore } from './user-store.js';
+import { profileOfIdentity, type UserStore } from './user-store.js';
 import { stringsOf } from './values.js';
 
 export function registerSocialLoginRoutes(
@@ -50,7 +50,7 @@ function accountsOf(users: UserStore, connection: Connection): SocialAccount[] {
   for (const user of users.list()) {
     for (const [index, identity] of user.identities.entries()) {
       if (identity.connection !== connection.name) continue;
-      const profile = index === 0 ? user : (identity.profileData ?? {});
+      const profile = profileOfIdentity(user, index);
       accounts.push({
         account: identity.user_id,
         name: String(profile.name ?? user.name),

@@ -4,6 +4,8 @@
 // Auth0's Management API documents: first level only, `null` deletes a key, and an empty object
 // replaces (wipes) the whole metadata object.
 
+import { timingSafeEqual } from 'node:crypto';
+
 export type Metadata = Record<string, unknown>;
 
 /** One of a user's identities, as Auth0 lists them in `user.identities` (the first is the primary). */
@@ -107,6 +109,13 @@ export class UserStore {
     });
   }
 
+  /** The database login of `loginId` when `password` is its identity's password (a password sign-in). */
+  checkDatabasePassword(connection: string, loginId: string, password: unknown): IdentityMatch | undefined {
+    const match = this.findDatabaseLogin(connection, loginId);
+    const expected = match?.identity.password;
+    return expected !== undefined && typeof password === 'string' && isSamePassword(expected, password) ? match : undefined;
+  }
+
   /** The user holding the identity `provider|identityUserId`, as its own identity or a linked one. */
   findByIdentity(provider: string, identityUserId: string): IdentityMatch | undefined {
     return this.#findIdentity((identity) => identity.provider === provider && identity.user_id === identityUserId);
@@ -201,11 +210,8 @@ export class UserStore {
   #findIdentity(matches: (identity: EmulatedIdentity, profile: Record<string, unknown>) => boolean): IdentityMatch | undefined {
     for (const user of this.#users.values()) {
       for (const [index, identity] of user.identities.entries()) {
-        const isPrimary = index === 0;
-        // A user's own identity is described by the user itself; a linked one by its profileData.
-        const profile = isPrimary ? { email: user.email, username: user.username } : (identity.profileData ?? {});
-        if (matches(identity, profile)) {
-          return { user: structuredClone(user), identity: structuredClone(identity), isPrimary };
+        if (matches(identity, profileOfIdentity(user, index))) {
+          return { user: structuredClone(user), identity: structuredClone(identity), isPrimary: index === 0 };
         }
       }
     }
@@ -241,12 +247,24 @@ export function normalizeUser(input: EmulatedUser): StoredUser {
   return stored;
 }
 
+/** What describes a user's identity: the user itself for its own (first) one, `profileData` for a linked one. */
+export function profileOfIdentity(user: StoredUser, index: number): Record<string, unknown> {
+  if (index === 0) return { email: user.email, email_verified: user.email_verified, name: user.name, username: user.username };
+  return user.identities[index]?.profileData ?? {};
+}
+
 /** The user as the Management API answers it: every identity without its password. */
 export function toPublicUser(user: StoredUser): PublicUser {
   return {
     ...structuredClone(user),
     identities: user.identities.map(({ password: _password, ...identity }) => structuredClone(identity)),
   };
+}
+
+function isSamePassword(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function identityOf(userId: string): EmulatedIdentity {

@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sendApiError } from './api-errors.js';
-import { selectFields, USERNAME_LENGTH, type Connection } from './connections.js';
+import { USERNAME_LENGTH, type Connection } from './connections.js';
 import { meetsPasswordPolicy } from './password-policy.js';
 import { matchesQuery, parseMetadataQuery, type SearchIndex } from './search-index.js';
 import { toPublicUser, type EmulatedUser, type Metadata, type MetadataPatch, type StoredUser, type UserStore } from './user-store.js';
-import { describeType, isRecord } from './values.js';
+import { describeType, isRecord, selectFields } from './values.js';
 
 export interface UsersApiOptions {
   readonly users: UserStore;

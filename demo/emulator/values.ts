@@ -1,4 +1,4 @@
-// Small checks on untrusted values (request bodies, query strings, options) shared by the
+// Small helpers on untrusted values (request bodies, query strings, options) shared by the
 // emulator's routes.
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -22,4 +22,11 @@ export function stringsOf(value: unknown): Record<string, string> {
   if (!isRecord(value)) return strings;
   for (const [key, item] of Object.entries(value)) if (typeof item === 'string') strings[key] = item;
   return strings;
+}
+
+/** Keeps (or, with `isInclude` false, drops) the comma-listed `fields` of an answer. */
+export function selectFields(item: Record<string, unknown>, fields: unknown, isInclude: boolean): Record<string, unknown> {
+  if (typeof fields !== 'string' || fields === '') return item;
+  const listed = new Set(fields.split(',').map((field) => field.trim()).filter(Boolean));
+  return Object.fromEntries(Object.entries(item).filter(([key]) => listed.has(key) === isInclude));
 }

@@ -36,6 +36,9 @@ describe('UserStore', () => {
     expect(users.findDatabaseLogin(DATABASE, 'Ann_Lee')?.identity.password).toBe('demo-password');
     expect(users.findDatabaseLogin('other-db', 'ann@example.com')).toBeUndefined();
     expect(users.findDatabaseLogin(DATABASE, '')).toBeUndefined();
+    expect(users.checkDatabasePassword(DATABASE, 'ann_lee', 'demo-password')?.user.user_id).toBe('auth0|ann');
+    expect(users.checkDatabasePassword(DATABASE, 'ann_lee', 'demo-passwore')).toBeUndefined();
+    expect(users.checkDatabasePassword(DATABASE, 'ann_lee', undefined)).toBeUndefined();
   });
 
   it('keeps a stored password when a user is put back without one', () => {
