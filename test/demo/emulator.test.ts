@@ -8,6 +8,7 @@ import { createActionRuntime, validateToken } from '../../demo/emulator/action-r
 import { createEmulator, type Emulator } from '../../demo/emulator/emulator.js';
 import { signHs256Jwt } from '../../demo/emulator/hs256-jwt.js';
 import { createTransaction } from '../../demo/emulator/post-login.js';
+import { createRuleRuntime } from '../../demo/emulator/rule-runtime.js';
 import { createSeedUsers } from '../../demo/emulator/seed-users.js';
 import { UserStore } from '../../demo/emulator/user-store.js';
 import { SECRETS } from '../rule/support.js';
@@ -65,6 +66,27 @@ describe("the emulator's Action runtime", () => {
     expect(outcome).toMatchObject({ kind: 'failed', error: 'access_denied' });
     expect(JSON.stringify(outcome)).not.toContain('SECRET-IN-ERROR');
     expect(users.get('auth0|grace')!.user_metadata).toEqual({});
+  });
+});
+
+describe("the emulator's Rule runtime", () => {
+  it("passes the login's connection as context.connection, the database one by default", async () => {
+    const runtime = createRuleRuntime({
+      users: new UserStore(createSeedUsers()),
+      configuration: {},
+      rulePath: fileURLToPath(new URL('./fixtures/connection-rule.js', import.meta.url)),
+    });
+    const transaction = (connection?: { name: string; strategy: string }) =>
+      createTransaction({
+        userId: 'github|1001',
+        clientId: BROWSER_CLIENT.clientId,
+        protocol: 'oidc-basic-profile',
+        state: 'S',
+        request: { hostname: 'tenant', ip: '127.0.0.1', query: {}, body: {} },
+        connection,
+      });
+    expect(await runtime.execute(transaction({ name: 'github', strategy: 'github' }))).toMatchObject({ description: 'connection=github' });
+    expect(await runtime.execute(transaction())).toMatchObject({ description: 'connection=Username-Password-Authentication' });
   });
 });
 
