@@ -1,16 +1,30 @@
-// A local Auth0 tenant on one Fastify app: the login pages and /continue (login.ts) running the
-// post-login Action or the legacy Rule, the Management API (management-api.ts) and the Actions
-// endpoints the installer uses (actions-api.ts). Its origin `http://127.0.0.1:PORT` is the
-// tenant; tokens name it `127.0.0.1:PORT`.
+// A local Auth0 tenant on one Fastify app, assembled from its parts: the login side (authorize,
+// social-login, continue, logout, over sessions and the login flow that runs the post-login Action
+// or the legacy Rule), the Management API (management-api.ts: tokens, users, identities,
+// connections, search, faults), the Actions endpoints the installer uses (actions-api.ts) and
+// OpenID discovery. Its origin `http://127.0.0.1:PORT` is the tenant; tokens name it `127.0.0.1:PORT`.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { actionsApi } from './actions-api.js';
 import { createActionRuntime } from './action-runtime.js';
-import { createLogin, isLoopbackCallback } from './login.js';
+import { registerAuthorizeRoutes } from './authorize.js';
+import { isLoopbackCallback } from './clients.js';
+import { createDefaultConnections, resolveConnections, type EmulatedConnection } from './connections.js';
+import { registerContinueRoutes } from './continue.js';
+import { registerDiscoveryRoutes } from './discovery.js';
+import { createLoginFlow } from './login-flow.js';
+import { createLoginGrants } from './login-grants.js';
+import { registerLogoutRoute } from './logout.js';
 import { managementApi } from './management-api.js';
 import { createRuleRuntime } from './rule-runtime.js';
 import { findFreePort } from '../free-port.js';
+import { isSearchLag, MAX_LAG_MS } from './search-index.js';
 import { createSeedUsers } from './seed-users.js';
+import { createSessions } from './sessions.js';
+import { registerSocialLoginRoutes } from './social-login.js';
+import { TokenRegistry } from './tokens.js';
 import { UserStore, type EmulatedUser } from './user-store.js';
+
+export { isLoopbackCallback } from './clients.js';
 
 export interface EmulatorClient {
   readonly clientId: string;
@@ -18,7 +32,7 @@ export interface EmulatorClient {
   readonly clientSecret?: string;
   /** Registered callbacks (http://127.0.0.1 or http://localhost only). */
   readonly callbacks: readonly string[];
-  /** Scopes of its client-credentials grant; default `read:users update:users`. */
+  /** Scopes of its client-credentials grant (space-separated); default `read:users update:users`; `''`: no grant. */
   readonly scope?: string;
 }
 
@@ -33,7 +47,13 @@ export interface EmulatorOptions {
   readonly clients: readonly EmulatorClient[];
   /** Default: the seeded demo users. */
   readonly users?: readonly EmulatedUser[];
+  /** Default: `Username-Password-Authentication` (password policy `good`, min length 8) and `github`. */
+  readonly connections?: readonly EmulatedConnection[];
+  /** Milliseconds a write takes to show in user search (Auth0's is eventually consistent); default 0. */
+  readonly searchIndexLagMs?: number;
   readonly freeTierRateLimit?: boolean;
+  /** Epoch milliseconds for the whole tenant (tokens, sessions, search lag, rate limit); default the system clock. */
+  readonly clock?: { now(): number };
   readonly logger?: boolean;
 }
 
@@ -48,10 +68,9 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-interface IssuedToken {
-  readonly scopes: ReadonlySet<string>;
-  readonly expiresAt: number;
-}
+// How long a login page, a suspended login and a code stay usable.
+const TRANSACTION_LIFETIME_MS = 600_000;
+const FORM_BODY_LIMIT = 64 * 1024;
 
 export function createEmulator(options: EmulatorOptions): Emulator {
   validateOptions(options);
@@ -61,33 +80,34 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     const host = `${listenHost}:${port}`;
     return { host, origin: `http://${host}` };
   };
+  const clock = options.clock ?? { now: () => Date.now() };
+  const now = () => clock.now();
 
   const users = new UserStore(options.users ?? createSeedUsers());
+  const connectionList = options.connections ?? createDefaultConnections();
+  const connections = resolveConnections(connectionList, 'createEmulator: option "connections"');
   const runtime =
     options.mode === 'rule'
       ? createRuleRuntime({ users, configuration: options.secrets })
-      : createActionRuntime({ users, secrets: options.secrets });
-  const login = createLogin({ users, runtime, clients: options.clients, tenant });
+      : createActionRuntime({ users, secrets: options.secrets, now });
+  const sessions = createSessions(now);
+  const flow = createLoginFlow({ users, runtime, tenant, now, lifetimeMs: TRANSACTION_LIFETIME_MS });
+  const tokens = new TokenRegistry(clock);
+  const defaultDatabase = connections.find((connection) => connection.isDatabase) as (typeof connections)[number];
   // A hang fault leaves connections open on purpose: close() must not wait for them.
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
 
-  // The Actions endpoints accept the Management API's own tokens: remember each one it issues.
-  const issuedTokens = new Map<string, IssuedToken>();
-  app.addHook('onSend', async (request, reply, payload) => {
-    const body = request.body as Record<string, unknown> | undefined;
-    if (request.url !== '/oauth/token' || reply.statusCode !== 200 || body?.grant_type !== 'client_credentials') return payload;
-    if (typeof payload !== 'string') return payload;
-    const answer = JSON.parse(payload) as { access_token?: string; scope?: string; expires_in?: number };
-    if (typeof answer.access_token === 'string') {
-      issuedTokens.set(answer.access_token, {
-        scopes: new Set((answer.scope ?? '').split(' ').filter(Boolean)),
-        expiresAt: Date.now() + (answer.expires_in ?? 0) * 1000,
-      });
-    }
-    return payload;
+  app.register(async (login) => {
+    login.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    registerAuthorizeRoutes(login, { users, clients: options.clients, connections, sessions, flow });
+    registerSocialLoginRoutes(login, { users, connections, sessions, flow });
+    registerContinueRoutes(login, flow);
+    registerLogoutRoute(login, { sessions, clients: options.clients });
   });
-
-  app.register(login.routes);
   // Options as a function: read when the plugin loads, after listen() has fixed the port.
   app.register(managementApi, () => ({
     users,
@@ -96,17 +116,22 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     ),
     origin: tenant().origin,
     freeTierRateLimit: options.freeTierRateLimit === true,
-    otherGrants: login.otherGrants,
+    otherGrants: createLoginGrants({ users, clients: options.clients, runtime, flow, connection: defaultDatabase, tenant, now }),
+    clock,
+    connections: connectionList,
+    searchIndexLagMs: options.searchIndexLagMs,
+    tokens,
   }));
+  // The Actions endpoints accept the Management API's own tokens, revoked with them.
   app.register(actionsApi, {
     prefix: '/api/v2/actions',
     isAuthorized(authorization, scope) {
-      const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-      const token = match ? issuedTokens.get(match[1]) : undefined;
-      if (!token || token.expiresAt <= Date.now()) return 'unauthenticated';
-      return token.scopes.has(scope) ? 'ok' : 'forbidden';
+      const verdict = tokens.check(authorization, scope);
+      if (verdict === 'ok') return 'ok';
+      return verdict === 'forbidden' ? 'forbidden' : 'unauthenticated';
     },
   });
+  registerDiscoveryRoutes(app, () => tenant().origin);
 
   return {
     app,
@@ -145,10 +170,19 @@ function validateOptions(options: EmulatorOptions): void {
     if (typeof client?.clientId !== 'string' || client.clientId === '' || !Array.isArray(client.callbacks)) {
       throw new TypeError('createEmulator: each of "clients" needs a clientId and a callbacks array');
     }
+    if (client.scope !== undefined && typeof client.scope !== 'string') {
+      throw new TypeError(`createEmulator: the scope of client ${JSON.stringify(client.clientId)} must be a space-separated string`);
+    }
     for (const callback of client.callbacks) {
       if (!isLoopbackCallback(callback)) {
         throw new TypeError(`createEmulator: callback ${JSON.stringify(callback)} must be an http://127.0.0.1 or http://localhost URL`);
       }
     }
+  }
+  if (options.searchIndexLagMs !== undefined && !isSearchLag(options.searchIndexLagMs)) {
+    throw new TypeError(`createEmulator: option "searchIndexLagMs" must be a number of milliseconds from 0 to ${MAX_LAG_MS}`);
+  }
+  if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
+    throw new TypeError('createEmulator: option "clock" must have a now() method');
   }
 }

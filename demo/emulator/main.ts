@@ -3,8 +3,11 @@
 // Environment: EMULATOR_PORT (default 4010), EMULATOR_HOST (127.0.0.1), EMULATOR_MODE (action|rule),
 // EMULATOR_CLIENT_ID (demo-app) and EMULATOR_CALLBACKS (comma list, default
 // http://127.0.0.1:5173/callback) for the browser app, AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET for a
-// machine-to-machine client, and the Action's secrets under their own names.
+// machine-to-machine client (EMULATOR_M2M_SCOPE: its grant, default read:users update:users),
+// EMULATOR_SEARCH_LAG_MS (user search's lag behind writes, default 0), and the Action's secrets
+// under their own names.
 import { createEmulator, type EmulatorClient } from './emulator.js';
+import { isSearchLag, MAX_LAG_MS } from './search-index.js';
 import { DEMO_PASSWORD } from './seed-users.js';
 
 const ACTION_SECRETS = [
@@ -15,6 +18,11 @@ const ACTION_SECRETS = [
   'PROFILE_OPTIONAL_FIELDS',
   'PROFILE_LOGIN_COUNT',
   'PROFILE_SNOOZE_DAYS',
+  'PROFILE_CLIENTS',
+  'PROFILE_FIELDS_BY_CLIENT',
+  'PROFILE_MAX_FIELDS',
+  'PROFILE_MAX_SKIPS',
+  'PROFILE_DATABASE_CONNECTION',
 ] as const;
 
 const env = process.env;
@@ -28,7 +36,13 @@ const clients: EmulatorClient[] = [
   },
 ];
 if (env.AUTH0_CLIENT_ID && env.AUTH0_CLIENT_SECRET) {
-  clients.push({ clientId: env.AUTH0_CLIENT_ID, clientSecret: env.AUTH0_CLIENT_SECRET, callbacks: [] });
+  clients.push({ clientId: env.AUTH0_CLIENT_ID, clientSecret: env.AUTH0_CLIENT_SECRET, callbacks: [], scope: env.EMULATOR_M2M_SCOPE || undefined });
+}
+
+const searchIndexLagMs = Number(env.EMULATOR_SEARCH_LAG_MS || 0);
+if (!isSearchLag(searchIndexLagMs)) {
+  console.error(`EMULATOR_SEARCH_LAG_MS: must be a number of milliseconds from 0 to ${MAX_LAG_MS}`);
+  process.exit(1);
 }
 
 try {
@@ -38,6 +52,7 @@ try {
     mode: env.EMULATOR_MODE === 'rule' ? 'rule' : 'action',
     secrets,
     clients,
+    searchIndexLagMs,
   });
   const origin = await emulator.listen();
   console.log(`Auth0 tenant emulator on ${origin} (demo users' password: ${DEMO_PASSWORD})`);

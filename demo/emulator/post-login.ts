@@ -25,6 +25,8 @@ export interface PostLoginTransaction {
   readonly state: string;
   /** The request that started the login (/authorize, /u/login or /oauth/token). */
   readonly request: PostLoginRequest;
+  /** The connection the user signed in with (`event.connection`); unset: the default database connection. */
+  readonly connection?: { readonly name: string; readonly strategy: string };
   /** `api.user.setUserMetadata` / `setAppMetadata` calls, batched until the login completes. */
   readonly pendingMetadata: { user_metadata: Metadata; app_metadata: Metadata };
 }
@@ -34,7 +36,13 @@ export type PostLoginError = 'access_denied' | 'interaction_required' | 'server_
 export type PostLoginOutcome =
   | { readonly kind: 'complete' }
   | { readonly kind: 'redirect'; readonly url: string }
-  | { readonly kind: 'failed'; readonly error: PostLoginError; readonly description: string };
+  | {
+      readonly kind: 'failed';
+      readonly error: PostLoginError;
+      readonly description: string;
+      /** Set when `api.access.deny` ended the login, not an error: Auth0 then keeps the metadata set before it. */
+      readonly isDenied?: boolean;
+    };
 
 export interface PostLoginRuntime {
   /** Runs the post-login extension for a fresh authentication. */
@@ -87,6 +95,26 @@ export function resolveRedirect(
   for (const [key, value] of Object.entries(query)) target.searchParams.set(key, String(value));
   target.searchParams.set('state', transaction.state);
   return { kind: 'redirect', url: target.toString() };
+}
+
+/**
+ * What becomes of the batched metadata once the pipeline has answered: written when the login
+ * completes, and when `api.access.deny` ended it (Auth0 does not roll back metadata set before a
+ * deny, reference §1.6); dropped when the extension failed; kept pending across a redirect.
+ */
+export function settlePendingMetadata(
+  users: UserStore,
+  transaction: PostLoginTransaction,
+  outcome: PostLoginOutcome,
+  now = new Date(),
+): void {
+  if (outcome.kind === 'redirect') return;
+  if (outcome.kind === 'complete' || outcome.isDenied === true) {
+    applyPendingMetadata(users, transaction, now);
+    return;
+  }
+  transaction.pendingMetadata.user_metadata = {};
+  transaction.pendingMetadata.app_metadata = {};
 }
 
 /** Writes the batched metadata once, as Auth0 does when the login completes; an empty batch writes nothing. */

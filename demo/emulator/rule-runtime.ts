@@ -13,7 +13,7 @@ import {
   type PostLoginRuntime,
   type PostLoginTransaction,
 } from './post-login.js';
-import type { Metadata, UserStore } from './user-store.js';
+import { DEFAULT_DATABASE_CONNECTION, type Metadata, type UserStore } from './user-store.js';
 
 export const RULE_PATH = fileURLToPath(new URL('../../rule/rule.js', import.meta.url));
 
@@ -100,7 +100,7 @@ export function createRuleRuntime(options: RuleRuntimeOptions): PostLoginRuntime
     };
     const context: RuleContext = {
       clientID: transaction.clientId,
-      connection: 'Username-Password-Authentication',
+      connection: transaction.connection?.name ?? DEFAULT_DATABASE_CONNECTION,
       protocol: isContinue ? 'redirect-callback' : transaction.protocol,
       stats: { loginsCount: stored.logins_count },
       request: { hostname: request.hostname, ip: request.ip, query: { ...request.query }, body: { ...request.body } },
