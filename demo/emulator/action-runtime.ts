@@ -12,7 +12,7 @@ import {
   type PostLoginRuntime,
   type PostLoginTransaction,
 } from './post-login.js';
-import type { EmulatedIdentity, EmulatedUser, UserStore } from './user-store.js';
+import { toPublicUser, type UserStore } from './user-store.js';
 
 /** The deployable Action of this project. */
 export const ACTION_PATH = fileURLToPath(new URL('../../rule/action.js', import.meta.url));
@@ -40,26 +40,6 @@ interface Effects {
 }
 
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 900;
-/** The tenant's default database connection, where the seeded users live. */
-const DATABASE_CONNECTION = 'Username-Password-Authentication';
-
-/**
- * `event.user.identities` as Auth0 shapes it: `{connection, provider, user_id, isSocial}`, primary
- * first; a user without a list has one database identity named by its user_id (`auth0|grace` → `grace`).
- */
-export function identitiesOf(user: EmulatedUser): EmulatedIdentity[] {
-  if (user.identities) return user.identities.map((identity) => ({ ...identity }));
-  const separator = user.user_id.indexOf('|');
-  return [
-    {
-      connection: DATABASE_CONNECTION,
-      provider: separator === -1 ? 'auth0' : user.user_id.slice(0, separator),
-      user_id: separator === -1 ? user.user_id : user.user_id.slice(separator + 1),
-      isSocial: false,
-    },
-  ];
-}
-
 /** `event.transaction.ui_locales`: the authorization request's space-separated `ui_locales`, as an array (empty when absent). */
 export function readUiLocales(uiLocales: string | undefined): string[] {
   return (uiLocales ?? '').split(' ').filter((locale) => locale !== '');
@@ -84,13 +64,14 @@ export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRun
     if (!user) return { kind: 'failed', error: 'access_denied', description: 'The user no longer exists.' };
 
     const effects: Effects = {};
-    const identities = identitiesOf(user);
+    // As the Management API answers it: identities without their passwords.
+    const { identities } = toPublicUser(user);
     const primary = identities[0];
     const event = {
       user: {
         user_id: user.user_id,
         email: user.email,
-        email_verified: user.email_verified ?? true,
+        email_verified: user.email_verified,
         ...(user.username === undefined ? {} : { username: user.username }),
         name: user.name,
         identities,
@@ -113,8 +94,8 @@ export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRun
         ...(request.language === undefined ? {} : { language: request.language }),
       },
       client: { client_id: transaction.clientId },
-      // The connection of the user's primary identity (the emulator does not record which one a login used).
-      connection: { name: primary?.connection ?? DATABASE_CONNECTION, strategy: primary?.provider ?? 'auth0' },
+      // The connection this login used; a login without one (a test's transaction) used the primary identity's.
+      connection: transaction.connection ?? { name: primary.connection, strategy: primary.provider },
       secrets: { ...options.secrets },
     };
     const api = buildApi(transaction, request, effects, user.user_id);
@@ -124,7 +105,8 @@ export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRun
       // Auth0 fails the login; the error's text stays out of the answer (it may hold anything).
       return { kind: 'failed', error: 'access_denied', description: 'The login could not complete: an Action failed.' };
     }
-    if (effects.denied !== undefined) return { kind: 'failed', error: 'access_denied', description: effects.denied };
+    // A deny keeps the metadata set before it (Auth0 does not roll it back): the login flow settles it.
+    if (effects.denied !== undefined) return { kind: 'failed', error: 'access_denied', description: effects.denied, isDenied: true };
     if (effects.redirect) return resolveRedirect(transaction, effects.redirect.url, effects.redirect.query);
     return { kind: 'complete' };
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ACTION_PATH, createActionRuntime } from '../../demo/emulator/action-runtime.js';
-import { applyPendingMetadata } from '../../demo/emulator/post-login.js';
+import { applyPendingMetadata, settlePendingMetadata } from '../../demo/emulator/post-login.js';
 import { useActionHarness } from './action-harness.js';
 import { BAD_SECRETS, FORM_URL, SECRETS, SESSION_SECRET, TENANT_HOST, newTransaction, signContinueToken } from './support.js';
 
@@ -230,6 +230,7 @@ describe('onContinuePostLogin', () => {
     kind: 'failed',
     error: 'access_denied',
     description: 'The profile form returned an invalid or expired token. Please sign in again.',
+    isDenied: true,
   };
 
   it('denies the login when the token is signed with another secret', async () => {
@@ -277,6 +278,7 @@ describe('onContinuePostLogin', () => {
       kind: 'failed',
       error: 'access_denied',
       description: 'The profile form returned a token from an unexpected issuer.',
+      isDenied: true,
     });
   });
 
@@ -299,6 +301,7 @@ describe('onContinuePostLogin', () => {
       kind: 'failed',
       error: 'access_denied',
       description: 'The profile form returned a token from an unexpected issuer.',
+      isDenied: true,
     });
     expect(transaction.pendingMetadata.user_metadata).toEqual({});
   });
@@ -343,6 +346,25 @@ describe("the emulator's post-login event", () => {
     ]);
     expect(event.user).not.toHaveProperty('username');
     expect(event.connection).toEqual({ name: 'Username-Password-Authentication', strategy: 'auth0' });
+  });
+
+  it('marks a deny as a deny, so the metadata set before it is kept as Auth0 keeps it', async () => {
+    const runtime = createActionRuntime({
+      users: h.users,
+      secrets: {},
+      actionPath: fileURLToPath(new URL('./fixtures/set-then-deny.cjs', import.meta.url)),
+      now: () => h.clock,
+    });
+    const transaction = newTransaction('auth0|grace');
+    const outcome = await runtime.execute(transaction);
+    expect(outcome).toEqual({ kind: 'failed', error: 'access_denied', description: 'No entry today.', isDenied: true });
+    settlePendingMetadata(h.users, transaction, outcome);
+    expect(h.users.get('auth0|grace')?.app_metadata).toMatchObject({ seen_before_deny: true });
+  });
+
+  it('never shows an identity’s password to the Action', async () => {
+    const event = await capturedEvent('auth0|grace');
+    expect(JSON.stringify(event)).not.toContain('demo-password');
   });
 
   it("passes a user's own identities, email_verified and username on as they are", async () => {
