@@ -63,11 +63,11 @@ const FASTIFY_PACKAGES =
 function stageOfFrame(frame: CallFrame): keyof typeof STAGES | undefined {
   const url = frame.url;
   if (url === '') return undefined;
-  if (url.endsWith('/server/session-token.ts')) return 'verify';
-  if (url.endsWith('/server/submission.ts') || url.endsWith('/common/field-rules.ts')) return 'validate';
-  if (url.endsWith('/server/memory-store.ts') || url.endsWith('/server/redis-store.ts')) return 'store';
-  if (url.endsWith('/server/management-writer.ts') || url.includes('/node_modules/auth0/') || url.includes('internal/deps/undici')) return 'write';
-  if (url.endsWith('/server/continue-token.ts')) return 'sign';
+  if (url.endsWith('/server/tokens/session-token.ts')) return 'verify';
+  if (url.endsWith('/server/fields/values.ts') || url.endsWith('/common/field-rules.ts')) return 'validate';
+  if (url.endsWith('/server/store/memory.ts') || url.endsWith('/server/store/redis.ts')) return 'store';
+  if (url.endsWith('/server/upstream/management-writer.ts') || url.includes('/node_modules/auth0/') || url.includes('internal/deps/undici')) return 'write';
+  if (url.endsWith('/server/tokens/continue-token.ts')) return 'sign';
   if (url.endsWith('/server/plugin.ts')) return frame.functionName === 'reservationKey' || frame.functionName === 'sha256' ? 'store' : 'glue';
   if (url.includes('/node_modules/jose/')) {
     if (/\/(jwt|jws\/\w+)\/verify\.js$|\/lib\/jws_verify\.js$/u.test(url)) return 'verify';

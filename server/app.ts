@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
-import { describeRequest } from './log.js';
+import { describeRequest } from './ops/log.js';
 import { BODY_LIMIT, handleNotFound, progressiveProfile, type AppDeps } from './plugin.js';
 
 export type { AppDeps } from './plugin.js';

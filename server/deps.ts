@@ -5,10 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
-import { createManagementWriter } from './management-writer.js';
-import { createMemoryStore } from './memory-store.js';
-import { systemClock, type Clock, type SingleUseStore } from './ports.js';
-import { createRedisStore } from './redis-store.js';
+import { systemClock, type Clock } from './clock.js';
+import { createMemoryStore } from './store/memory.js';
+import { createRedisStore } from './store/redis.js';
+import type { SingleUseStore } from './store/single-use.js';
+import { createManagementWriter } from './upstream/management-writer.js';
 
 // From source (server/deps.ts, run by tsx) and built (dist/server/main.js) alike.
 const WIDGET_BUNDLE_CANDIDATES = ['../dist/progressive-profile.js', '../progressive-profile.js'];

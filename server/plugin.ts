@@ -7,15 +7,17 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { selectFieldsToAsk } from '../common/field-rules.js';
 import type { ContinueResponse, ErrorResponse, FieldDefinition } from '../common/wire.js';
 import { listTenantHosts, type Config } from './config.js';
-import { createContinueTokenSigner, toProfileClaim } from './continue-token.js';
-import { HOSTED_PAGE_CSP, renderHostedPage } from './hosted-page.js';
-import { computeEtag, isEtagMatch } from './http-cache.js';
-import { describeError } from './log.js';
-import { createMemoryStore } from './memory-store.js';
-import { StoreUnavailableError, systemClock, type Clock, type ProfilePatch, type ProfileWriter, type SingleUseStore, type WriteOptions } from './ports.js';
-import { RequestError } from './request-error.js';
-import { CLOCK_TOLERANCE_SECONDS, createSessionTokenVerifier, type VerifiedSession } from './session-token.js';
-import { assertValuesAvailable, buildProfilePatch, isEmptyPatch, parseSubmittedValues } from './submission.js';
+import { systemClock, type Clock } from './clock.js';
+import { assertValuesAvailable, buildProfilePatch, isEmptyPatch, parseSubmittedValues } from './fields/values.js';
+import { RequestError } from './http/errors.js';
+import { computeEtag, isEtagMatch } from './http/etag.js';
+import { describeError } from './ops/log.js';
+import { HOSTED_PAGE_CSP, renderHostedPage } from './routes/hosted-page.js';
+import { createMemoryStore } from './store/memory.js';
+import { StoreUnavailableError, type SingleUseStore } from './store/single-use.js';
+import { createContinueTokenSigner, toProfileClaim } from './tokens/continue-token.js';
+import { CLOCK_TOLERANCE_SECONDS, createSessionTokenVerifier, type VerifiedSession } from './tokens/session-token.js';
+import type { ProfilePatch, ProfileWriter, WriteOptions } from './upstream/profile-writer.js';
 
 export interface AppDeps {
   /** Default: the system clock. */

@@ -4,9 +4,9 @@ import { decodeJwt, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type AppDeps } from '../../server/app.js';
 import type { Config } from '../../server/config.js';
-import { createMemoryStore } from '../../server/memory-store.js';
-import { StoreUnavailableError, type SingleUseStore } from '../../server/ports.js';
-import { RequestError } from '../../server/request-error.js';
+import { createMemoryStore } from '../../server/store/memory.js';
+import { StoreUnavailableError, type SingleUseStore } from '../../server/store/single-use.js';
+import { RequestError } from '../../server/http/errors.js';
 import {
   CONTINUE_SECRET, CUSTOM_DOMAIN, NOW_SECONDS, RecordingWriter, TENANT, frozenClock, mintSessionToken, testConfig, testForm,
   type FrozenClock,

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StoreUnavailableError, type SingleUseStore } from '../../server/ports.js';
-import { createRedisStore } from '../../server/redis-store.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { StoreUnavailableError, type SingleUseStore } from '../../../server/store/single-use.js';
+import { createRedisStore } from '../../../server/store/redis.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
 let server: RedisServer;
 let inspector: Redis;

@@ -1,4 +1,4 @@
-import type { ErrorCode, FieldErrorCode } from '../common/wire.js';
+import type { ErrorCode, FieldErrorCode } from '../../common/wire.js';
 
 const STATUS_BY_CODE = {
   invalid_request: 400,

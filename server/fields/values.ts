@@ -1,12 +1,11 @@
 // Turns the `values` of a POST /submit into the metadata patch to write, or into the error that
 // refuses them. Split in two so the handler can run the checks in CONTRACT's order: JSON shape
 // (400) before the session token, field rules (422) after the token is reserved.
-import { checkFieldValue, hasValueType, isEmptyValue, normalizeValue } from '../common/field-rules.js';
-import type { FieldDefinition, FieldErrorCode, FieldValue, FormDefinition } from '../common/wire.js';
-import { matchesFieldPattern } from './field-pattern.js';
-import type { Metadata } from './metadata.js';
-import type { ProfilePatch, ProfileWriter, WriteOptions } from './ports.js';
-import { RequestError } from './request-error.js';
+import { checkFieldValue, hasValueType, isEmptyValue, normalizeValue } from '../../common/field-rules.js';
+import type { FieldDefinition, FieldErrorCode, FieldValue, FormDefinition } from '../../common/wire.js';
+import { RequestError } from '../http/errors.js';
+import type { Metadata, ProfilePatch, ProfileWriter, WriteOptions } from '../upstream/profile-writer.js';
+import { matchesFieldPattern } from './patterns.js';
 
 /** Submitted values keyed by defined field id, in a null-prototype object. */
 export type SubmittedValues = Readonly<Record<string, FieldValue>>;

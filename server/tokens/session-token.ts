@@ -1,8 +1,8 @@
 import { jwtVerify, type JWTPayload } from 'jose';
-import type { TenantHost } from './config.js';
+import type { Clock } from '../clock.js';
+import type { TenantHost } from '../config.js';
+import { RequestError } from '../http/errors.js';
 import { importHmacKey } from './hmac-key.js';
-import type { Clock } from './ports.js';
-import { RequestError } from './request-error.js';
 
 /** Seconds of clock skew accepted on `exp`, `iat` and `nbf` (the Action's clock and ours differ). */
 export const CLOCK_TOLERANCE_SECONDS = 5;

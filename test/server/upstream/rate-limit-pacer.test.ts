@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimitPacer } from '../../server/rate-limit-pacer.js';
+import { createRateLimitPacer } from '../../../server/upstream/rate-limit-pacer.js';
 
 function manualClock(start = 1_000_000) {
   let now = start;

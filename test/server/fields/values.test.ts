@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildProfilePatch, isEmptyPatch, parseSubmittedValues } from '../../server/submission.js';
-import { RequestError } from '../../server/request-error.js';
-import { testForm } from './support/fixtures.js';
+import { buildProfilePatch, isEmptyPatch, parseSubmittedValues } from '../../../server/fields/values.js';
+import { RequestError } from '../../../server/http/errors.js';
+import { testForm } from '../support/fixtures.js';
 
 const form = testForm();
 

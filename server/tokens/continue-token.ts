@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import type { Clock } from '../clock.js';
+import type { ProfilePatch } from '../upstream/profile-writer.js';
 import { importHmacKey } from './hmac-key.js';
-import type { Clock, ProfilePatch } from './ports.js';
 
 /** T2's `iss`: distinct from any tenant host, so a T2 can never pass for a T1 (RFC 8725 §3.12). */
 export const CONTINUE_TOKEN_ISSUER = 'progressive-profile';

@@ -1,4 +1,5 @@
-import { StoreUnavailableError, systemClock, type Clock, type ReserveResult, type SingleUseStore } from './ports.js';
+import { systemClock, type Clock } from '../clock.js';
+import { StoreUnavailableError, type ReserveResult, type SingleUseStore } from './single-use.js';
 
 export interface MemoryStoreOptions {
   /** Keys held at once; when full of live entries, `reserve` refuses rather than forget one early. */

@@ -1,7 +1,7 @@
 // Validates the fields file (PROFILE_FIELDS_FILE) once at start and normalises it into the
 // `FormDefinition` that GET /form answers and the server validates submissions against.
-import { compileFieldPattern } from '../common/field-rules.js';
-import { compileLinearPattern } from './field-pattern.js';
+import { compileFieldPattern } from '../../common/field-rules.js';
+import { compileLinearPattern } from './patterns.js';
 import {
   FIELD_TYPES,
   type FieldDefinition,
@@ -10,7 +10,7 @@ import {
   type FormDefinition,
   type LocalizedText,
   type MetadataTarget,
-} from '../common/wire.js';
+} from '../../common/wire.js';
 
 /** A fields file that breaks the rules; the message names the field and the problem, on one line. */
 export class FormDefinitionError extends Error {

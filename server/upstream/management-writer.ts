@@ -3,11 +3,11 @@
 // retries by itself, never sleeps past the deadline, and translates every failure into one of the
 // contract's upstream codes by the SDK error's class and status, never by its message.
 import { ManagementClient, ManagementError, ManagementTimeoutError } from 'auth0';
-import type { TenantHost } from './config.js';
-import type { Metadata } from './metadata.js';
-import { systemClock, type Clock, type ProfilePatch, type ProfileWriter, type WriteOptions } from './ports.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { TenantHost } from '../config.js';
+import { RequestError } from '../http/errors.js';
+import type { Metadata, ProfilePatch, ProfileWriter, WriteOptions } from './profile-writer.js';
 import { createRateLimitPacer } from './rate-limit-pacer.js';
-import { RequestError } from './request-error.js';
 
 export interface ManagementWriterOptions {
   tenant: TenantHost;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RequestError } from '../../server/request-error.js';
-import { createSessionTokenVerifier } from '../../server/session-token.js';
-import { CUSTOM_DOMAIN, NOW_SECONDS, SESSION_SECRET, TENANT, frozenClock, mintSessionToken, unsignedToken } from './support/fixtures.js';
+import { RequestError } from '../../../server/http/errors.js';
+import { createSessionTokenVerifier } from '../../../server/tokens/session-token.js';
+import { CUSTOM_DOMAIN, NOW_SECONDS, SESSION_SECRET, TENANT, frozenClock, mintSessionToken, unsignedToken } from '../support/fixtures.js';
 
 const verifier = createSessionTokenVerifier({
   secret: SESSION_SECRET,

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TenantHost } from '../../server/config.js';
-import { createManagementWriter, escapeLucene } from '../../server/management-writer.js';
-import type { WriteOptions } from '../../server/ports.js';
-import { RequestError } from '../../server/request-error.js';
-import { findFreePort } from '../../demo/free-port.js';
-import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
+import type { TenantHost } from '../../../server/config.js';
+import { createManagementWriter, escapeLucene } from '../../../server/upstream/management-writer.js';
+import type { WriteOptions } from '../../../server/upstream/profile-writer.js';
+import { RequestError } from '../../../server/http/errors.js';
+import { findFreePort } from '../../../demo/free-port.js';
+import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../../support/management-emulator.js';
 
 interface SentRequest {
   method: string;

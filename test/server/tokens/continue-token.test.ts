@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createContinueTokenSigner, toProfileClaim } from '../../server/continue-token.js';
-import { CONTINUE_SECRET, NOW_SECONDS, frozenClock } from './support/fixtures.js';
+import { createContinueTokenSigner, toProfileClaim } from '../../../server/tokens/continue-token.js';
+import { CONTINUE_SECRET, NOW_SECONDS, frozenClock } from '../support/fixtures.js';
 
 const signer = createContinueTokenSigner({ secret: CONTINUE_SECRET, ttl: 120, clock: frozenClock() });
 

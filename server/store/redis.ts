@@ -3,7 +3,7 @@
 // every wait is bounded, so a down Redis costs a request about a second and answers
 // `upstream_unavailable` rather than risk accepting a replayed token.
 import { Redis } from 'ioredis';
-import { StoreUnavailableError, type ReserveResult, type SingleUseStore } from './ports.js';
+import { StoreUnavailableError, type ReserveResult, type SingleUseStore } from './single-use.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every key; default `pp:used:`. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../../server/memory-store.js';
-import { StoreUnavailableError, type SingleUseStore } from '../../server/ports.js';
-import { NOW_SECONDS, frozenClock } from './support/fixtures.js';
+import { createMemoryStore } from '../../../server/store/memory.js';
+import { StoreUnavailableError, type SingleUseStore } from '../../../server/store/single-use.js';
+import { NOW_SECONDS, frozenClock } from '../support/fixtures.js';
 
 const stores: SingleUseStore[] = [];
 function storeWith(options: Parameters<typeof createMemoryStore>[0]) {

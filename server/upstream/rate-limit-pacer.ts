@@ -1,4 +1,4 @@
-import type { Clock } from './ports.js';
+import type { Clock } from '../clock.js';
 
 /**
  * Paces this process's Management API calls once the API has answered 429. Its limit is

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FormDefinitionError, parseFormDefinition } from '../../server/form-definition.js';
+import { FormDefinitionError, parseFormDefinition } from '../../../server/fields/form-definition.js';
 
 const withManagement = { hasManagementCredentials: true };
 
