@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
+import { BODY_LIMIT } from './http/body.js';
+import { handleNotFound } from './http/errors.js';
 import { describeRequest } from './ops/log.js';
-import { BODY_LIMIT, handleNotFound, progressiveProfile, type AppDeps } from './plugin.js';
+import { progressiveProfile, type AppDeps } from './plugin.js';
 
 export type { AppDeps } from './plugin.js';
 

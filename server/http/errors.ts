@@ -1,4 +1,10 @@
-import type { ErrorCode, FieldErrorCode } from '../../common/wire.js';
+// The one error a request meets on refusal, its wire code's HTTP status, and the handlers that
+// answer it (and every other failure) as `{"error", "message", "fields"?}`.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode, ErrorResponse, FieldErrorCode } from '../../common/wire.js';
+import { describeError } from '../ops/log.js';
+import { SECURITY_HEADERS } from './headers.js';
+import { JSON_TYPE } from './media-types.js';
 
 const STATUS_BY_CODE = {
   invalid_request: 400,
@@ -41,4 +47,59 @@ export class RequestError extends Error {
     this.fields = options.fields;
     this.retryAfter = options.retryAfter;
   }
+}
+
+/** The error handler: our refusals as their wire code, Fastify's request-shape errors translated, anything else a 500. */
+export function handleError(this: unknown, error: FastifyError | RequestError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const refusal = toRequestError(error);
+  if (!refusal) {
+    request.log.error({ err: describeError(error) }, 'unexpected error');
+    void reply
+      .code(500)
+      .type(JSON_TYPE)
+      .header('cache-control', 'no-store')
+      .send({ error: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
+    return;
+  }
+  if (refusal.status >= 500) {
+    request.log.warn({ code: refusal.code, cause: describeError(refusal.cause) }, 'upstream failure');
+  } else {
+    request.log.info({ code: refusal.code }, 'request refused');
+  }
+  const body: ErrorResponse = {
+    error: refusal.code,
+    message: refusal.message,
+    ...(refusal.fields ? { fields: refusal.fields } : {}),
+  };
+  if (refusal.retryAfter !== undefined) void reply.header('retry-after', String(refusal.retryAfter));
+  void reply.code(refusal.status).type(JSON_TYPE).header('cache-control', 'no-store').send(body);
+}
+
+/** JSON 404 carrying the headers every answer carries (it may run outside the plugin's hooks). */
+export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
+  void reply
+    .code(404)
+    .headers(SECURITY_HEADERS)
+    .type(JSON_TYPE)
+    .send({ error: 'not_found', message: 'There is nothing at this address.' });
+}
+
+/** Our own errors, and Fastify's request-shape errors translated by their code; undefined for the rest. */
+function toRequestError(error: unknown): RequestError | undefined {
+  if (error instanceof RequestError) return error;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new RequestError('invalid_request', 'The request body is too large.', { status: 413 });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new RequestError('invalid_request', 'The request body must be JSON (Content-Type: application/json).', { status: 415 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new RequestError('invalid_request', 'The request body is not valid JSON.');
+  }
+  if (error instanceof SyntaxError && statusCode === 400) {
+    return new RequestError('invalid_request', 'The request body is not valid JSON.');
+  }
+  return undefined;
 }

@@ -1,6 +1,8 @@
-// The page GET / serves, so PROFILE_FORM_URL can point at the server itself: the widget, pointed
+// GET /: the hosted page, so PROFILE_FORM_URL can point at the server itself: the widget, pointed
 // at this server, and nothing else. T1 sits in its URL until the widget strips it, hence the
 // strict policy: only our own script, connections only to ourselves, no framing, no referrer.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HTML_TYPE } from '../http/media-types.js';
 
 /**
  * No `form-action`: the widget's top-level POST to Auth0's /continue is redirected onwards by
@@ -25,6 +27,24 @@ export interface HostedPageOptions {
   scriptPath: string;
   /** Path of GET /form, preloaded while the bundle downloads (the widget's first request). */
   formPath: string;
+}
+
+/** The page for a server mounted at `prefix` (`''` at the root). */
+export function createHostedPageHandler(prefix: string) {
+  // A path, not an absolute URL: the Host header is the client's to choose, never echoed back.
+  const page = renderHostedPage({
+    endpoint: prefix === '' ? '/' : prefix,
+    scriptPath: `${prefix}/progressive-profile.js`,
+    formPath: `${prefix}/form`,
+  });
+  return async function handleHostedPage(_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', HOSTED_PAGE_CSP)
+      .header('x-frame-options', 'DENY')
+      .type(HTML_TYPE)
+      .send(page);
+  };
 }
 
 export function renderHostedPage({ endpoint, scriptPath, formPath }: HostedPageOptions): string {
