@@ -21,7 +21,7 @@ const STATUS_BY_CODE = {
 
 export interface RequestErrorOptions {
   /** Overrides the code's usual status (413 and 415 answer `invalid_request` too). */
-  status?: number;
+  statusCode?: number;
   fields?: Record<string, FieldErrorCode>;
   /** Seconds, sent as `Retry-After`. */
   retryAfter?: number;
@@ -31,21 +31,27 @@ export interface RequestErrorOptions {
 
 /**
  * The one error a request handler throws: a wire code, its HTTP status and a message safe to show
- * to the end user. The error handler turns it into `{"error", "message", "fields"?}`.
+ * to the end user. The error handler turns it into `{"error", "message", "fields"?}`. Shaped as
+ * Fastify's errors are (`statusCode`, `code`, `headers`), so Fastify's default handler answers
+ * it with the right status and Retry-After too, wherever it is thrown.
  */
 export class RequestError extends Error {
+  /** The wire code (`error` in the answer). */
   readonly code: ErrorCode;
-  readonly status: number;
+  readonly statusCode: number;
   readonly fields?: Record<string, FieldErrorCode>;
   readonly retryAfter?: number;
+  /** Headers the answer carries (`retry-after`). */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: ErrorCode, message: string, options: RequestErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RequestError';
     this.code = code;
-    this.status = options.status ?? STATUS_BY_CODE[code];
+    this.statusCode = options.statusCode ?? STATUS_BY_CODE[code];
     this.fields = options.fields;
     this.retryAfter = options.retryAfter;
+    this.headers = options.retryAfter === undefined ? {} : { 'retry-after': String(options.retryAfter) };
   }
 }
 
@@ -61,7 +67,7 @@ export function handleError(this: unknown, error: FastifyError | RequestError | 
       .send({ error: 'internal_error', message: 'Something went wrong on our side. Please try again.' });
     return;
   }
-  if (refusal.status >= 500) {
+  if (refusal.statusCode >= 500) {
     request.log.warn({ code: refusal.code, cause: describeError(refusal.cause) }, 'upstream failure');
   } else {
     request.log.info({ code: refusal.code }, 'request refused');
@@ -71,8 +77,7 @@ export function handleError(this: unknown, error: FastifyError | RequestError | 
     message: refusal.message,
     ...(refusal.fields ? { fields: refusal.fields } : {}),
   };
-  if (refusal.retryAfter !== undefined) void reply.header('retry-after', String(refusal.retryAfter));
-  void reply.code(refusal.status).type(JSON_TYPE).header('cache-control', 'no-store').send(body);
+  void reply.code(refusal.statusCode).headers(refusal.headers).type(JSON_TYPE).header('cache-control', 'no-store').send(body);
 }
 
 /** JSON 404 carrying the headers every answer carries (it may run outside the plugin's hooks). */
@@ -90,9 +95,9 @@ function toRequestError(error: unknown): RequestError | undefined {
   const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new RequestError('invalid_request', 'The request body is too large.', { status: 413 });
+      return new RequestError('invalid_request', 'The request body is too large.', { statusCode: 413 });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new RequestError('invalid_request', 'The request body must be JSON (Content-Type: application/json).', { status: 415 });
+      return new RequestError('invalid_request', 'The request body must be JSON (Content-Type: application/json).', { statusCode: 415 });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

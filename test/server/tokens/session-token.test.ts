@@ -14,7 +14,7 @@ async function refusalCode(token: string): Promise<string> {
   try {
     await verifier.verify(token);
   } catch (error) {
-    if (error instanceof RequestError) return `${error.status} ${error.code}`;
+    if (error instanceof RequestError) return `${error.statusCode} ${error.code}`;
     throw error;
   }
   throw new Error('the token was accepted');

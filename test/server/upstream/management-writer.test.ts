@@ -137,7 +137,7 @@ describe('writeProfile', () => {
       const { result: error, elapsed } = await timed(() =>
         failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, budget(3_000))),
       );
-      expect(error).toMatchObject({ code: 'upstream_unavailable', status: 503 });
+      expect(error).toMatchObject({ code: 'upstream_unavailable', statusCode: 503 });
       expect(error.retryAfter).toBeGreaterThanOrEqual(28);
       expect(error.retryAfter).toBeLessThanOrEqual(31);
       expect(elapsed).toBeLessThan(1_000);
@@ -180,7 +180,7 @@ describe('writeProfile', () => {
     const { result: error, elapsed } = await timed(() =>
       failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, budget(10_000))),
     );
-    expect(error).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(error).toMatchObject({ code: 'upstream_error', statusCode: 502 });
     expect(elapsed).toBeLessThan(4_000);
     expect((await emulator.stats()).apiRequests).toBe(4);
     expect(warnings.map((warning) => warning.obj)).toEqual(
@@ -201,7 +201,7 @@ describe('writeProfile', () => {
   it('answers upstream_error without retrying an unexpected 4xx', async () => {
     const { emulator, writer } = await setUp();
     const error = await failure(writer.writeProfile('auth0|nobody', { user_metadata: { a: 1 } }, budget(5_000)));
-    expect(error).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(error).toMatchObject({ code: 'upstream_error', statusCode: 502 });
     await emulator.queueFaults('api', [{ status: 400 }]);
     await failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, budget(5_000)));
     expect((await emulator.stats()).apiRequests).toBe(2);
@@ -214,7 +214,7 @@ describe('writeProfile', () => {
     const { result: error, elapsed } = await timed(() =>
       failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, budget(1_000))),
     );
-    expect(error).toMatchObject({ code: 'upstream_timeout', status: 504 });
+    expect(error).toMatchObject({ code: 'upstream_timeout', statusCode: 504 });
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(1_500);
   });
@@ -240,14 +240,14 @@ describe('writeProfile', () => {
     const { result: error, elapsed } = await timed(() =>
       failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, budget(5_000))),
     );
-    expect(error).toMatchObject({ code: 'upstream_unavailable', status: 503 });
+    expect(error).toMatchObject({ code: 'upstream_unavailable', statusCode: 503 });
     expect(elapsed).toBeLessThan(5_000);
   });
 
   it('answers upstream_error when the token endpoint refuses the credentials, without retrying', async () => {
     const { emulator, writer, warnings } = await setUp({ clientSecret: 'not-the-secret' });
     const error = await failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, budget(5_000)));
-    expect(error).toMatchObject({ code: 'upstream_error', status: 502 });
+    expect(error).toMatchObject({ code: 'upstream_error', statusCode: 502 });
     expect(await emulator.stats()).toMatchObject({ tokenRequests: 1, apiRequests: 0 });
     expect(JSON.stringify(warnings)).not.toContain('not-the-secret');
   });
