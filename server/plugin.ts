@@ -9,6 +9,7 @@ import { listTenantHosts, type Config } from './config.js';
 import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
 import { handleError, handleNotFound, RequestError } from './http/errors.js';
 import { addSecurityHeaders } from './http/headers.js';
+import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
 import { createBundleHandler } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
 import { handleHealth } from './routes/health.js';
@@ -63,6 +64,8 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   const prefix = app.prefix;
 
   acceptJsonBodiesOnly(app);
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.setSchemaErrorFormatter(toShapeError);
   app.addHook('onSend', addSecurityHeaders);
   app.setErrorHandler(handleError);
   // At the root the 404 handler belongs to the host app (buildApp sets this one there).
@@ -94,9 +97,9 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   app.get('/form', createFormHandler(config.form));
   app.get('/', createHostedPageHandler(prefix));
   app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
-  app.post(
+  app.post<{ Body: SubmitBody }>(
     '/submit',
-    postOptions,
+    { ...postOptions, schema: { body: submitBodySchema } },
     createSubmitHandler({
       form: config.form,
       verifier,
@@ -107,5 +110,9 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
       clock,
     }),
   );
-  app.post('/skip', postOptions, createSkipHandler({ allowSkip: config.form.allow_skip, verifier, singleUse, signer }));
+  app.post<{ Body: SkipBody }>(
+    '/skip',
+    { ...postOptions, schema: { body: skipBodySchema } },
+    createSkipHandler({ allowSkip: config.form.allow_skip, verifier, singleUse, signer }),
+  );
 };

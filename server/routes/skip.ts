@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ContinueResponse } from '../../common/wire.js';
 import { RequestError } from '../http/errors.js';
-import { readRequestBody } from '../http/body.js';
+import type { SkipBody } from '../http/schemas.js';
 import type { SingleUse } from '../store/single-use.js';
 import type { ContinueTokenSigner } from '../tokens/continue-token.js';
 import { CLOCK_TOLERANCE_SECONDS, type SessionTokenVerifier } from '../tokens/session-token.js';
@@ -16,8 +16,8 @@ export interface SkipHandlerOptions {
 }
 
 export function createSkipHandler({ allowSkip, verifier, singleUse, signer }: SkipHandlerOptions) {
-  return async function handleSkip(request: FastifyRequest, reply: FastifyReply): Promise<ContinueResponse> {
-    const { state, sessionToken } = readRequestBody(request.body);
+  return async function handleSkip(request: FastifyRequest<{ Body: SkipBody }>, reply: FastifyReply): Promise<ContinueResponse> {
+    const { state, session_token: sessionToken } = request.body;
     const session = await verifier.verify(sessionToken);
     const { sub, jti, exp } = session.claims;
     const continueToken = await singleUse.runOnce(

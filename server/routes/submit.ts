@@ -4,7 +4,7 @@ import { selectFieldsToAsk } from '../../common/field-rules.js';
 import type { ContinueResponse, FormDefinition } from '../../common/wire.js';
 import type { Clock } from '../clock.js';
 import { assertValuesAvailable, buildProfilePatch, isEmptyPatch, parseSubmittedValues } from '../fields/values.js';
-import { readRequestBody } from '../http/body.js';
+import type { SubmitBody } from '../http/schemas.js';
 import type { SingleUse } from '../store/single-use.js';
 import { toProfileClaim, type ContinueTokenSigner } from '../tokens/continue-token.js';
 import { CLOCK_TOLERANCE_SECONDS, type SessionTokenVerifier } from '../tokens/session-token.js';
@@ -26,9 +26,9 @@ export interface SubmitHandlerOptions {
 
 export function createSubmitHandler(options: SubmitHandlerOptions) {
   const { form, verifier, singleUse, signer, profileWriter, upstreamSeconds, clock } = options;
-  return async function handleSubmit(request: FastifyRequest, reply: FastifyReply): Promise<ContinueResponse> {
-    const { state, sessionToken, body } = readRequestBody(request.body);
-    const values = parseSubmittedValues(form, Object.hasOwn(body, 'values') ? body.values : undefined);
+  return async function handleSubmit(request: FastifyRequest<{ Body: SubmitBody }>, reply: FastifyReply): Promise<ContinueResponse> {
+    const { state, session_token: sessionToken } = request.body;
+    const values = parseSubmittedValues(form, request.body.values);
     const session = await verifier.verify(sessionToken);
     const { sub, jti, exp } = session.claims;
     const continueToken = await singleUse.runOnce(
