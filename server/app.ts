@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { BODY_LIMIT } from './http/body.js';
-import { handleNotFound } from './http/errors.js';
+import { handleClientError, handleFrameworkError } from './http/client-errors.js';
+import { handleError, handleNotFound } from './http/errors.js';
+import { guardRequest } from './http/guard.js';
 import { describeRequest } from './ops/log.js';
 import { progressiveProfile, type AppDeps } from './plugin.js';
 
@@ -15,19 +17,24 @@ export interface BuildAppOptions {
   logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 }
 
-/** Builds the server from validated configuration and its dependencies. Never listens. */
+/**
+ * Builds the server from validated configuration and its dependencies: the plugin at the root,
+ * and the answers only the app can give (404, a URL Fastify cannot route, a request Node cannot
+ * parse) in the same JSON shape with the same headers. Never listens.
+ */
 export function buildApp(config: Config, deps: AppDeps = {}, options: BuildAppOptions = {}): FastifyInstance {
   const logger = options.logger ?? false;
   const app = Fastify({
-    logger:
-      logger === false
-        ? false
-        : { ...(logger === true ? {} : logger), serializers: { req: describeRequest } },
+    logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: describeRequest } },
     trustProxy: toTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT,
-    return503OnClosing: true,
+    // The plugin refuses requests during shutdown itself, in its own shape and headers.
+    return503OnClosing: false,
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   });
-  app.setNotFoundHandler(handleNotFound);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler({ preHandler: guardRequest }, handleNotFound);
   void app.register(progressiveProfile, { config, deps });
   return app;
 }

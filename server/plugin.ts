@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import { listTenantHosts, type Config } from './config.js';
 import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
 import { handleError, handleNotFound, RequestError } from './http/errors.js';
-import { addSecurityHeaders } from './http/headers.js';
+import { guardRequest, refuseWhileClosing } from './http/guard.js';
 import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
 import { createBundleHandler } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
@@ -63,10 +63,11 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   const singleUse = createSingleUse(store, { workSeconds: config.managementApiTimeout });
   const prefix = app.prefix;
 
+  app.addHook('onRequest', guardRequest);
+  refuseWhileClosing(app);
   acceptJsonBodiesOnly(app);
   app.setValidatorCompiler(createValidatorCompiler());
   app.setSchemaErrorFormatter(toShapeError);
-  app.addHook('onSend', addSecurityHeaders);
   app.setErrorHandler(handleError);
   // At the root the 404 handler belongs to the host app (buildApp sets this one there).
   if (prefix !== '') app.setNotFoundHandler(handleNotFound);

@@ -3,7 +3,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, ErrorResponse, FieldErrorCode } from '../../common/wire.js';
 import { describeError } from '../ops/log.js';
-import { SECURITY_HEADERS } from './headers.js';
 import { JSON_TYPE } from './media-types.js';
 
 const STATUS_BY_CODE = {
@@ -80,13 +79,9 @@ export function handleError(this: unknown, error: FastifyError | RequestError | 
   void reply.code(refusal.statusCode).headers(refusal.headers).type(JSON_TYPE).header('cache-control', 'no-store').send(body);
 }
 
-/** JSON 404 carrying the headers every answer carries (it may run outside the plugin's hooks). */
+/** The JSON 404 (the request guard, run before it, sets the security headers). */
 export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
-  void reply
-    .code(404)
-    .headers(SECURITY_HEADERS)
-    .type(JSON_TYPE)
-    .send({ error: 'not_found', message: 'There is nothing at this address.' });
+  void reply.code(404).type(JSON_TYPE).send({ error: 'not_found', message: 'There is nothing at this address.' });
 }
 
 /** Our own errors, and Fastify's request-shape errors translated by their code; undefined for the rest. */
