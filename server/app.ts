@@ -1,10 +1,10 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { BODY_LIMIT } from './http/body.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { handleError, handleNotFound } from './http/errors.js';
 import { guardRequest } from './http/guard.js';
-import { describeRequest } from './ops/log.js';
+import { LOG_SERIALIZERS } from './ops/log.js';
 import { progressiveProfile, type AppDeps } from './plugin.js';
 
 export type { AppDeps } from './plugin.js';
@@ -12,7 +12,8 @@ export type { AppDeps } from './plugin.js';
 export interface BuildAppOptions {
   /**
    * Fastify's logger: off by default (tests), on in main.ts. Whatever is given, requests are
-   * logged by method and path only: no query string (T1 travels in one), header or body.
+   * logged by method and path only (no query string: T1 travels in one, no header, no body),
+   * errors by class and code.
    */
   logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 }
@@ -25,7 +26,11 @@ export interface BuildAppOptions {
 export function buildApp(config: Config, deps: AppDeps = {}, options: BuildAppOptions = {}): FastifyInstance {
   const logger = options.logger ?? false;
   const app = Fastify({
-    logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: describeRequest } },
+    logger:
+      logger === false
+        ? false
+        : // Fastify's type wants `message` and `stack` from an error serializer: ours leaves the message out on purpose.
+          { ...(logger === true ? {} : logger), serializers: LOG_SERIALIZERS as FastifyLoggerOptions['serializers'] },
     trustProxy: toTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT,
     // The plugin refuses requests during shutdown itself, in its own shape and headers.

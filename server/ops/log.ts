@@ -25,3 +25,13 @@ export function describeError(error: unknown, depth = 0): Record<string, unknown
   if (error.cause !== undefined && depth < 3) described.cause = describeError(error.cause, depth + 1);
   return described;
 }
+
+/**
+ * The serializers of the app's logger: requests by method and path; errors as `describeError`
+ * (Node's parser errors carry the raw bytes received as `rawPacket`, and Fastify's messages may
+ * quote the URL). Objects already described pass as they are.
+ */
+export const LOG_SERIALIZERS = {
+  req: describeRequest,
+  err: (error: unknown): unknown => (error instanceof Error ? describeError(error) : error),
+};
