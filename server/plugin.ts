@@ -13,7 +13,7 @@ import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError
 import { createBundleHandler } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
 import { handleHealth } from './routes/health.js';
-import { createHostedPageHandler } from './routes/hosted-page.js';
+import { createHostedPageHandler, createHostedPageStylesHandler } from './routes/hosted-page.js';
 import { createSkipHandler } from './routes/skip.js';
 import { createSubmitHandler } from './routes/submit.js';
 import { createMemoryStore } from './store/memory.js';
@@ -39,8 +39,8 @@ export interface ProgressiveProfileOptions {
 }
 
 /**
- * Registers GET /healthz, /form, /, /progressive-profile.js and POST /submit, /skip. Throws a
- * `TypeError` naming the option when the options cannot work together.
+ * Registers GET /healthz, /form, /, /hosted-page.css, /progressive-profile.js and POST /submit,
+ * /skip. Throws a `TypeError` naming the option when the options cannot work together.
  */
 export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> = async (app, options) => {
   const { config, deps = {} } = options;
@@ -97,6 +97,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   app.get('/healthz', handleHealth);
   app.get('/form', createFormHandler(config.form));
   app.get('/', createHostedPageHandler(prefix));
+  app.get('/hosted-page.css', createHostedPageStylesHandler());
   app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
   app.post<{ Body: SubmitBody }>(
     '/submit',

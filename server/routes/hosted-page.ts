@@ -2,7 +2,8 @@
 // at this server, and nothing else. T1 sits in its URL until the widget strips it, hence the
 // strict policy: only our own script, connections only to ourselves, no framing, no referrer.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HTML_TYPE } from '../http/media-types.js';
+import { computeEtag, isEtagMatch } from '../http/etag.js';
+import { CSS_TYPE, HTML_TYPE } from '../http/media-types.js';
 
 /**
  * No `form-action`: the widget's top-level POST to Auth0's /continue is redirected onwards by
@@ -12,19 +13,28 @@ export const HOSTED_PAGE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "connect-src 'self'",
-  // Lit falls back to <style> elements where constructable stylesheets are missing.
-  "style-src 'self' 'unsafe-inline'",
+  // The page's own stylesheet (GET /hosted-page.css); the widget styles itself with constructable
+  // stylesheets, which style-src does not restrict. No inline style anywhere.
+  "style-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",
   "object-src 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The page's own styles, served at /hosted-page.css. */
+export const HOSTED_PAGE_STYLES = `body { margin: 0; font-family: system-ui, sans-serif; background: #f6f7f9; color: #1b1f24; }
+main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+`;
+
 export interface HostedPageOptions {
   /** This server's path (its prefix, or `/`): the widget's `endpoint`, resolved against the page. */
   endpoint: string;
   /** Path of the widget bundle on this server. */
   scriptPath: string;
+  /** Path of the page's stylesheet on this server. */
+  stylesPath: string;
   /** Path of GET /form, preloaded while the bundle downloads (the widget's first request). */
   formPath: string;
 }
@@ -35,6 +45,7 @@ export function createHostedPageHandler(prefix: string) {
   const page = renderHostedPage({
     endpoint: prefix === '' ? '/' : prefix,
     scriptPath: `${prefix}/progressive-profile.js`,
+    stylesPath: `${prefix}/hosted-page.css`,
     formPath: `${prefix}/form`,
   });
   return async function handleHostedPage(_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -47,7 +58,17 @@ export function createHostedPageHandler(prefix: string) {
   };
 }
 
-export function renderHostedPage({ endpoint, scriptPath, formPath }: HostedPageOptions): string {
+/** GET /hosted-page.css: the page's styles, cacheable and revalidated by their ETag. */
+export function createHostedPageStylesHandler() {
+  const etag = computeEtag(HOSTED_PAGE_STYLES);
+  return async function handleHostedPageStyles(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    void reply.header('etag', etag).header('cache-control', 'public, max-age=60, must-revalidate');
+    if (isEtagMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+    return reply.type(CSS_TYPE).send(HOSTED_PAGE_STYLES);
+  };
+}
+
+export function renderHostedPage({ endpoint, scriptPath, stylesPath, formPath }: HostedPageOptions): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -55,11 +76,7 @@ export function renderHostedPage({ endpoint, scriptPath, formPath }: HostedPageO
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Complete your profile</title>
-<style>
-body { margin: 0; font-family: system-ui, sans-serif; background: #f6f7f9; color: #1b1f24; }
-main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
-h1 { font-size: 1.5rem; margin: 0 0 1rem; }
-</style>
+<link rel="stylesheet" href="${escapeHtml(stylesPath)}">
 <script type="module" src="${escapeHtml(scriptPath)}"></script>
 <link rel="preload" href="${escapeHtml(formPath)}" as="fetch" crossorigin>
 </head>

@@ -20,10 +20,34 @@ describe('GET /', () => {
     expect(csp).toContain("connect-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('form-action');
+    // No inline style or script: the page's styles come from its own stylesheet.
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(response.body).not.toMatch(/<style|style=/u);
+    expect(response.body).toContain('<link rel="stylesheet" href="/hosted-page.css">');
   });
 
   it('escapes a hostile Host header', async () => {
     const response = await setup().app.inject({ url: '/', headers: { host: 'x"><script>alert(1)</script>' } });
     expect(response.body).not.toContain('<script>alert(1)');
+  });
+});
+
+describe('GET /hosted-page.css', () => {
+  it("serves the page's styles with an ETag and a cache policy", async () => {
+    const response = await setup().app.inject('/hosted-page.css');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(response.body).toContain('font-family: system-ui');
+    expect(response.headers.etag).toMatch(/^"[\w-]+"$/);
+    expect(response.headers['cache-control']).toContain('max-age');
+  });
+
+  it('answers 304 when the ETag still matches', async () => {
+    const { app } = setup();
+    const { etag } = (await app.inject('/hosted-page.css')).headers;
+    const response = await app.inject({ url: '/hosted-page.css', headers: { 'if-none-match': String(etag) } });
+    expect(response.statusCode).toBe(304);
+    expect(response.body).toBe('');
   });
 });
