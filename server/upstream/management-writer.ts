@@ -33,6 +33,12 @@ const INITIAL_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 2_000;
 /** Attempts for 5xx and network failures; 429s are bounded by their wait and the deadline. */
 const MAX_ATTEMPTS = 4;
+/**
+ * Milliseconds an attempt needs at least after a wait: one started closer to the deadline would
+ * most likely time out, so the writer answers at once instead (a 503 with Retry-After after a
+ * 429, which tells the client when to come back, rather than a 504 later).
+ */
+const MIN_ATTEMPT_MS = 500;
 const SEARCH_PAGE_SIZE = 2;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 // Lucene's special characters, escaped with a backslash even inside a quoted phrase, where only
@@ -77,7 +83,7 @@ export function createManagementWriter(options: ManagementWriterOptions): Profil
       const turnMs = pacer.takeTurn();
       if (turnMs > 0) {
         // Waiting past the deadline helps nobody: say now when to come back.
-        if (clock.now() + turnMs >= deadline) {
+        if (clock.now() + turnMs + MIN_ATTEMPT_MS > deadline) {
           throw giveUp(lastRateLimit?.failure ?? { kind: 'rate_limited', status: 429 }, turnMs, lastRateLimit?.error);
         }
         await sleep(turnMs, signal).catch(() => {
@@ -117,7 +123,7 @@ export function createManagementWriter(options: ManagementWriterOptions): Profil
           continue;
         }
         const waitMs = backoff(attempt);
-        if (attempt >= MAX_ATTEMPTS || clock.now() + waitMs >= deadline) throw giveUp(failure, waitMs, error);
+        if (attempt >= MAX_ATTEMPTS || clock.now() + waitMs + MIN_ATTEMPT_MS > deadline) throw giveUp(failure, waitMs, error);
         await sleep(waitMs, signal).catch(() => {
           throw timeoutError(error);
         });

@@ -145,6 +145,17 @@ describe('writeProfile', () => {
     expect(emulator.users.get('auth0|alice')?.user_metadata).not.toHaveProperty('a');
   });
 
+  it('answers upstream_unavailable with retryAfter at once when a 429 leaves too little of the budget for another attempt', async () => {
+    const { emulator, writer } = await setUp();
+    await emulator.queueFaults('api', [{ status: 429, retryAfter: 1 }]);
+    const { result: error, elapsed } = await timed(() =>
+      failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, budget(1_200))),
+    );
+    expect(error).toMatchObject({ code: 'upstream_unavailable', statusCode: 503, retryAfter: 1 });
+    expect(elapsed).toBeLessThan(1_000);
+    expect((await emulator.stats()).apiRequests).toBe(1);
+  });
+
   it("survives the free tier's own limit by waiting for the bucket", async () => {
     const { emulator, writer } = await setUp({ rateLimit: true });
     const { elapsed } = await timed(() =>
