@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import { createMemoryStore } from './store/memory.js';
 import { createRedisStore } from './store/redis.js';
 import type { SingleUseStore } from './store/single-use.js';
-import { createManagementWriter } from './upstream/management-writer.js';
+import { createManagementWriter, type ManagementWriterOptions } from './upstream/management-writer.js';
 
 // From source (server/deps.ts, run by tsx) and built (dist/server/main.js) alike.
 const WIDGET_BUNDLE_CANDIDATES = ['../dist/progressive-profile.js', '../progressive-profile.js'];
@@ -18,6 +18,10 @@ export interface ServerDepsOptions {
   clock?: Clock;
   /** Where the writer reports retries; called lazily, so it may point at a logger built later. */
   warn?: (details: object, message: string) => void;
+  /** How the writer waits between attempts; real time by default (tests pass virtual time). */
+  sleep?: ManagementWriterOptions['sleep'];
+  /** The fetch the writer's SDK uses; the global one by default. */
+  fetch?: typeof fetch;
 }
 
 export interface ServerDeps extends Required<Pick<AppDeps, 'clock'>> {
@@ -37,6 +41,8 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
         clientId: config.management.clientId,
         clientSecret: config.management.clientSecret,
         clock,
+        sleep: options.sleep,
+        fetch: options.fetch,
         logger: { warn: (details, message) => options.warn?.(details, message) },
       })
     : undefined;

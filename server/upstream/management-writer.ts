@@ -2,6 +2,7 @@
 // request's time budget. The SDK's own retries are off (they wait up to 60 s each): this module
 // retries by itself, never sleeps past the deadline, and translates every failure into one of the
 // contract's upstream codes by the SDK error's class and status, never by its message.
+import { setTimeout as wait } from 'node:timers/promises';
 import { ManagementClient, ManagementError, ManagementTimeoutError } from 'auth0';
 import { systemClock, type Clock } from '../clock.js';
 import type { TenantHost } from '../config.js';
@@ -17,6 +18,11 @@ export interface ManagementWriterOptions {
   logger?: { warn(obj: object, msg: string): void };
   /** The fetch the SDK uses (for the token request too); the global one by default. */
   fetch?: typeof fetch;
+  /**
+   * Waits `ms` between attempts (a backoff, a 429's wait), rejecting once `signal` aborts;
+   * `timers/promises` by default. Tests pass virtual time, so a Retry-After costs no real second.
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 type MetadataTarget = 'user_metadata' | 'app_metadata';
@@ -60,6 +66,7 @@ export function createManagementWriter(options: ManagementWriterOptions): Profil
     throw new TypeError('createManagementWriter: option "clientSecret" is required');
   }
   const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? ((ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }));
   const logger = options.logger;
   const client = new ManagementClient({
     domain: tenant.host,
@@ -92,24 +99,22 @@ export function createManagementWriter(options: ManagementWriterOptions): Profil
       }
       const remaining = deadline - clock.now();
       if (remaining <= 0 || signal.aborted) throw timeoutError();
-      const attemptAbort = new AbortController();
-      const abortAttempt = () => attemptAbort.abort();
-      const timer = setTimeout(abortAttempt, remaining);
-      signal.addEventListener('abort', abortAttempt, { once: true });
+      // The attempt ends with the request's budget or at the deadline, whichever comes first.
+      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(remaining))]);
       try {
         // The SDK's token request takes no abort signal (it has its own 10 s limit), so the call
         // races the attempt's signal: the deadline holds even while a token request hangs.
         return await raceAbort(
           call({
             maxRetries: 0,
-            // A second past our own timer, so the deadline is always noticed as our abort.
+            // A second past our own timeout, so the deadline is always noticed as our abort.
             timeoutInSeconds: Math.ceil(remaining / 1000) + 1,
-            abortSignal: attemptAbort.signal,
+            abortSignal: attemptSignal,
           }),
-          attemptAbort.signal,
+          attemptSignal,
         );
       } catch (error) {
-        if (attemptAbort.signal.aborted) throw timeoutError(error);
+        if (attemptSignal.aborted) throw timeoutError(error);
         const failure = classify(error, clock.now());
         logger?.warn({ operation, status: failure.status ?? null, failure: failure.kind, attempt }, 'Management API call failed');
         if (failure.kind === 'timeout') throw timeoutError(error);
@@ -127,9 +132,6 @@ export function createManagementWriter(options: ManagementWriterOptions): Profil
         await sleep(waitMs, signal).catch(() => {
           throw timeoutError(error);
         });
-      } finally {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', abortAttempt);
       }
     }
   }
@@ -294,23 +296,5 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
         reject(error);
       },
     );
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

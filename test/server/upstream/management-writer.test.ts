@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TenantHost } from '../../../server/config.js';
 import { createManagementWriter, escapeLucene } from '../../../server/upstream/management-writer.js';
 import type { WriteOptions } from '../../../server/upstream/profile-writer.js';
 import { RequestError } from '../../../server/http/errors.js';
 import { findFreePort } from '../../../demo/free-port.js';
 import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../../support/management-emulator.js';
+import { createVirtualTime, type VirtualTime } from '../../support/virtual-time.js';
 
 interface SentRequest {
   method: string;
@@ -13,6 +14,12 @@ interface SentRequest {
 }
 
 let emulator: RunningEmulator | undefined;
+// The writer, the tenant's rate limit and these tests share one virtual clock: waits cost no real time.
+let time: VirtualTime;
+
+beforeEach(() => {
+  time = createVirtualTime();
+});
 
 afterEach(async () => {
   await emulator?.close();
@@ -26,26 +33,29 @@ async function setUp(options: { clientSecret?: string; rateLimit?: boolean } = {
       makeUser('auth0|bob', { user_metadata: { company_name: 'Say "hi" \\ (now): *', nickname: 'bobby' } }),
     ],
     freeTierRateLimit: options.rateLimit ?? false,
+    clock: time.clock,
   });
   const sent: SentRequest[] = [];
   const warnings: Array<{ obj: object; msg: string }> = [];
   const recordingFetch: typeof fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     sent.push({ method: init?.method ?? 'GET', url, body: typeof init?.body === 'string' ? init.body : undefined });
-    return fetch(input, init);
+    return time.fetch(input, init);
   };
   const writer = createManagementWriter({
     tenant: emulator.tenant,
     clientId: CLIENT_ID,
     clientSecret: options.clientSecret ?? CLIENT_SECRET,
     fetch: recordingFetch,
+    clock: time.clock,
+    sleep: time.sleep,
     logger: { warn: (obj, msg) => warnings.push({ obj, msg }) },
   });
   return { emulator, writer, sent, warnings };
 }
 
 function budget(ms: number): WriteOptions {
-  return { signal: new AbortController().signal, deadline: Date.now() + ms };
+  return { signal: new AbortController().signal, deadline: time.clock.now() + ms };
 }
 
 async function failure(promise: Promise<unknown>): Promise<RequestError> {
@@ -57,10 +67,11 @@ async function failure(promise: Promise<unknown>): Promise<RequestError> {
   return error as RequestError;
 }
 
+/** `run`'s result and the milliseconds it took on the virtual clock (its waits plus the real time it ran). */
 async function timed<T>(run: () => Promise<T>): Promise<{ result: T; elapsed: number }> {
-  const startedAt = performance.now();
+  const startedAt = time.clock.now();
   const result = await run();
-  return { result, elapsed: performance.now() - startedAt };
+  return { result, elapsed: time.clock.now() - startedAt };
 }
 
 describe('writeProfile', () => {
@@ -131,7 +142,7 @@ describe('writeProfile', () => {
 
   it('answers upstream_unavailable with retryAfter at once when a 429 asks to wait past the deadline', async () => {
     const { emulator, writer } = await setUp();
-    const inThirtySeconds = new Date(Date.now() + 30_000).toUTCString();
+    const inThirtySeconds = new Date(time.clock.now() + 30_000).toUTCString();
     for (const fault of [{ status: 429, retryAfter: 30 }, { status: 429, retryAfter: inThirtySeconds }, { status: 429, resetInSeconds: 30 }]) {
       await emulator.queueFaults('api', [fault]);
       const { result: error, elapsed } = await timed(() =>
@@ -233,12 +244,9 @@ describe('writeProfile', () => {
   it("answers upstream_timeout as soon as the caller's signal aborts", async () => {
     const { emulator, writer } = await setUp();
     await emulator.queueFaults('api', [{ hang: true }]);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
+    const signal = AbortSignal.timeout(300);
     const { result: error, elapsed } = await timed(() =>
-      failure(
-        writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, { signal: controller.signal, deadline: Date.now() + 10_000 }),
-      ),
+      failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, { signal, deadline: time.clock.now() + 10_000 })),
     );
     expect(error.code).toBe('upstream_timeout');
     expect(elapsed).toBeLessThan(800);
@@ -247,7 +255,14 @@ describe('writeProfile', () => {
   it('answers upstream_unavailable when the tenant refuses connections', async () => {
     const port = await findFreePort();
     const tenant: TenantHost = { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` };
-    const writer = createManagementWriter({ tenant, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    const writer = createManagementWriter({
+      tenant,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      clock: time.clock,
+      sleep: time.sleep,
+      fetch: time.fetch,
+    });
     const { result: error, elapsed } = await timed(() =>
       failure(writer.writeProfile('auth0|alice', { user_metadata: { a: 1 } }, budget(5_000))),
     );
