@@ -3,7 +3,7 @@
 export { buildApp, type BuildAppOptions } from './app.js';
 export type { Clock } from './clock.js';
 export { ConfigError, loadConfig, type Config, type LoadConfigOptions, type TenantHost } from './config.js';
-export { createServerDeps, readWidgetBundle, type ServerDeps, type ServerDepsOptions } from './deps.js';
+export { createServerDeps, type ServerDeps, type ServerDepsOptions } from './deps.js';
 export { RequestError, type RequestErrorOptions } from './http/errors.js';
 export { progressiveProfile, type AppDeps, type ProgressiveProfileOptions } from './plugin.js';
 export { StoreUnavailableError, type ReserveResult, type SingleUseStore } from './store/single-use.js';
