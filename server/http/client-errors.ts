@@ -13,7 +13,6 @@ import { JSON_TYPE } from './media-types.js';
 const MESSAGES: Readonly<Record<number, string>> = {
   400: 'The request is malformed.',
   408: 'The request took too long to arrive.',
-  413: 'The request is too large.',
   414: 'The address is too long.',
   431: 'The request headers are too large.',
 };

@@ -1,11 +1,11 @@
 // GET /progressive-profile.js: the widget bundle, loadable as a module script from any origin.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { computeEtag, isEtagMatch } from '../http/etag.js';
+import { sendTagged, tagBody } from '../http/etag.js';
 import { JAVASCRIPT_TYPE, JSON_TYPE } from '../http/media-types.js';
 
 /** `widgetScript` undefined (not built) answers a 404 that says how to build it. */
 export function createBundleHandler(widgetScript: string | Buffer | undefined) {
-  const widget = widgetScript === undefined ? undefined : { body: widgetScript, etag: computeEtag(widgetScript) };
+  const widget = widgetScript === undefined ? undefined : tagBody(widgetScript, JAVASCRIPT_TYPE);
   return async function handleBundle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     if (!widget) {
       return reply
@@ -18,9 +18,7 @@ export function createBundleHandler(widgetScript: string | Buffer | undefined) {
     void reply
       .header('access-control-allow-origin', '*')
       .header('cross-origin-resource-policy', 'cross-origin')
-      .header('etag', widget.etag)
       .header('cache-control', 'no-cache');
-    if (isEtagMatch(request.headers['if-none-match'], widget.etag)) return reply.code(304).send();
-    return reply.type(JAVASCRIPT_TYPE).send(widget.body);
+    return sendTagged(request, reply, widget);
   };
 }

@@ -2,7 +2,7 @@
 // at this server, and nothing else. T1 sits in its URL until the widget strips it, hence the
 // strict policy: only our own script, connections only to ourselves, no framing, no referrer.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { computeEtag, isEtagMatch } from '../http/etag.js';
+import { sendTagged, tagBody } from '../http/etag.js';
 import { CSS_TYPE, HTML_TYPE } from '../http/media-types.js';
 
 /**
@@ -60,11 +60,10 @@ export function createHostedPageHandler(prefix: string) {
 
 /** GET /hosted-page.css: the page's styles, cacheable and revalidated by their ETag. */
 export function createHostedPageStylesHandler() {
-  const etag = computeEtag(HOSTED_PAGE_STYLES);
+  const tagged = tagBody(HOSTED_PAGE_STYLES, CSS_TYPE);
   return async function handleHostedPageStyles(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    void reply.header('etag', etag).header('cache-control', 'public, max-age=60, must-revalidate');
-    if (isEtagMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
-    return reply.type(CSS_TYPE).send(HOSTED_PAGE_STYLES);
+    void reply.header('cache-control', 'public, max-age=60, must-revalidate');
+    return sendTagged(request, reply, tagged);
   };
 }
 

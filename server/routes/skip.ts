@@ -3,33 +3,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ContinueResponse } from '../../common/wire.js';
 import { RequestError } from '../http/errors.js';
 import type { SkipBody } from '../http/schemas.js';
-import type { SingleUse } from '../store/single-use.js';
 import type { ContinueTokenSigner } from '../tokens/continue-token.js';
-import { CLOCK_TOLERANCE_SECONDS, type SessionTokenVerifier } from '../tokens/session-token.js';
-import { toContinueResponse } from './continue.js';
+import { continueLogin, type LoginContinuation } from './continue.js';
 
-export interface SkipHandlerOptions {
+export interface SkipHandlerOptions extends LoginContinuation {
   allowSkip: boolean;
-  verifier: SessionTokenVerifier;
-  singleUse: SingleUse;
   signer: ContinueTokenSigner;
 }
 
-export function createSkipHandler({ allowSkip, verifier, singleUse, signer }: SkipHandlerOptions) {
+export function createSkipHandler(options: SkipHandlerOptions) {
+  const { allowSkip, signer } = options;
   return async function handleSkip(request: FastifyRequest<{ Body: SkipBody }>, reply: FastifyReply): Promise<ContinueResponse> {
-    const { state, session_token: sessionToken } = request.body;
-    const session = await verifier.verify(sessionToken);
-    const { sub, jti, exp } = session.claims;
-    const continueToken = await singleUse.runOnce(
-      { token: sessionToken, jti, usedUntil: exp + CLOCK_TOLERANCE_SECONDS },
-      async () => {
-        // After the single-use check: CONTRACT's order puts 409 before 403.
-        if (!allowSkip) throw new RequestError('skip_not_allowed', 'This form cannot be skipped.');
-        return signer.sign({ sub, state, skipped: true });
-      },
-      request.log,
-    );
-    void reply.header('cache-control', 'no-store');
-    return toContinueResponse(session, state, continueToken);
+    return continueLogin(options, request, reply, async (session) => {
+      // Inside the single use: CONTRACT's order puts 409 before 403.
+      if (!allowSkip) throw new RequestError('skip_not_allowed', 'This form cannot be skipped.');
+      return signer.sign({ sub: session.claims.sub, state: request.body.state, skipped: true });
+    });
   };
 }
