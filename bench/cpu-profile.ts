@@ -41,12 +41,12 @@ export interface ProfileBreakdown {
 }
 
 export const STAGES = {
-  verify: 'verify T1 (session-token.ts + jose verify)',
-  validate: 'validate values (submission.ts, field-rules.ts)',
-  store: 'single-use store (memory-store.ts, key hash)',
-  write: 'write (management-writer.ts, auth0 SDK, fetch)',
-  sign: 'sign T2 (continue-token.ts + jose sign)',
-  glue: 'route handler glue (plugin.ts)',
+  verify: 'verify T1 (tokens/session-token.ts + jose verify)',
+  validate: 'validate values (fields/values.ts, field-rules.ts)',
+  store: 'single-use store (store/memory.ts, key hash)',
+  write: 'write (upstream/management-writer.ts, auth0 SDK, fetch)',
+  sign: 'sign T2 (tokens/continue-token.ts + jose sign)',
+  glue: 'route handler glue (plugin.ts, routes/, http/, store/single-use.ts)',
   fastify: 'Fastify (routing, JSON parse/serialize, hooks, CORS)',
   http: 'Node HTTP, sockets & streams',
   crypto: 'Node webcrypto glue (not tied to a stage)',
@@ -63,12 +63,13 @@ const FASTIFY_PACKAGES =
 function stageOfFrame(frame: CallFrame): keyof typeof STAGES | undefined {
   const url = frame.url;
   if (url === '') return undefined;
-  if (url.endsWith('/server/session-token.ts')) return 'verify';
-  if (url.endsWith('/server/submission.ts') || url.endsWith('/common/field-rules.ts')) return 'validate';
-  if (url.endsWith('/server/memory-store.ts') || url.endsWith('/server/redis-store.ts')) return 'store';
-  if (url.endsWith('/server/management-writer.ts') || url.includes('/node_modules/auth0/') || url.includes('internal/deps/undici')) return 'write';
-  if (url.endsWith('/server/continue-token.ts')) return 'sign';
-  if (url.endsWith('/server/plugin.ts')) return frame.functionName === 'reservationKey' || frame.functionName === 'sha256' ? 'store' : 'glue';
+  if (url.endsWith('/server/tokens/session-token.ts')) return 'verify';
+  if (url.endsWith('/server/fields/values.ts') || url.endsWith('/common/field-rules.ts')) return 'validate';
+  if (url.endsWith('/server/store/memory.ts') || url.endsWith('/server/store/redis.ts')) return 'store';
+  if (url.endsWith('/server/upstream/management-writer.ts') || url.includes('/node_modules/auth0/') || url.includes('internal/deps/undici')) return 'write';
+  if (url.endsWith('/server/tokens/continue-token.ts')) return 'sign';
+  if (url.endsWith('/server/store/single-use.ts')) return frame.functionName === 'reservationKey' || frame.functionName === 'sha256' ? 'store' : 'glue';
+  if (url.endsWith('/server/plugin.ts') || /\/server\/(routes|http|upstream\/budget)/u.test(url)) return 'glue';
   if (url.includes('/node_modules/jose/')) {
     if (/\/(jwt|jws\/\w+)\/verify\.js$|\/lib\/jws_verify\.js$/u.test(url)) return 'verify';
     if (/\/(jwt|jws\/\w+)\/sign\.js$|\/lib\/jws_sign\.js$/u.test(url)) return 'sign';

@@ -7,7 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.js';
 import { loadConfig, type Config } from '../server/config.js';
 import { createServerDeps } from '../server/deps.js';
-import type { Clock } from '../server/ports.js';
+import type { Clock } from '../server/clock.js';
 import { createEmulator, type Emulator } from './emulator/emulator.js';
 import { createSeedUsers, DEMO_PASSWORD } from './emulator/seed-users.js';
 import type { EmulatedUser } from './emulator/user-store.js';

@@ -1,31 +1,45 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
-import { describeRequest } from './log.js';
-import { BODY_LIMIT, handleNotFound, progressiveProfile, type AppDeps } from './plugin.js';
+import { BODY_LIMIT } from './http/body.js';
+import { handleClientError, handleFrameworkError } from './http/client-errors.js';
+import { handleError, handleNotFound } from './http/errors.js';
+import { guardRequest } from './http/guard.js';
+import { LOG_SERIALIZERS } from './ops/log.js';
+import { progressiveProfile, type AppDeps } from './plugin.js';
 
 export type { AppDeps } from './plugin.js';
 
 export interface BuildAppOptions {
   /**
    * Fastify's logger: off by default (tests), on in main.ts. Whatever is given, requests are
-   * logged by method and path only: no query string (T1 travels in one), header or body.
+   * logged by method and path only (no query string: T1 travels in one, no header, no body),
+   * errors by class and code.
    */
   logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 }
 
-/** Builds the server from validated configuration and its dependencies. Never listens. */
+/**
+ * Builds the server from validated configuration and its dependencies: the plugin at the root,
+ * and the answers only the app can give (404, a URL Fastify cannot route, a request Node cannot
+ * parse) in the same JSON shape with the same headers. Never listens.
+ */
 export function buildApp(config: Config, deps: AppDeps = {}, options: BuildAppOptions = {}): FastifyInstance {
   const logger = options.logger ?? false;
   const app = Fastify({
     logger:
       logger === false
         ? false
-        : { ...(logger === true ? {} : logger), serializers: { req: describeRequest } },
+        : // Fastify's type wants `message` and `stack` from an error serializer: ours leaves the message out on purpose.
+          { ...(logger === true ? {} : logger), serializers: LOG_SERIALIZERS as FastifyLoggerOptions['serializers'] },
     trustProxy: toTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT,
-    return503OnClosing: true,
+    // The plugin refuses requests during shutdown itself, in its own shape and headers.
+    return503OnClosing: false,
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   });
-  app.setNotFoundHandler(handleNotFound);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler({ preHandler: guardRequest }, handleNotFound);
   void app.register(progressiveProfile, { config, deps });
   return app;
 }

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { FormDefinition } from '../common/wire.js';
-import { DEFAULT_FORM } from './default-form.js';
 import { mergeEnv, readEnvFile } from './env-file.js';
-import { FormDefinitionError, parseFormDefinition } from './form-definition.js';
+import { DEFAULT_FORM } from './fields/default-form.js';
+import { FormDefinitionError, parseFormDefinition } from './fields/form-definition.js';
 
 /** A host logins may run on: `host` as T1's `iss` names it (with its port, if any), `origin` for /continue. */
 export interface TenantHost {

@@ -5,10 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
-import { createManagementWriter } from './management-writer.js';
-import { createMemoryStore } from './memory-store.js';
-import { systemClock, type Clock, type SingleUseStore } from './ports.js';
-import { createRedisStore } from './redis-store.js';
+import { systemClock, type Clock } from './clock.js';
+import { createMemoryStore } from './store/memory.js';
+import { createRedisStore } from './store/redis.js';
+import type { SingleUseStore } from './store/single-use.js';
+import { createManagementWriter, type ManagementWriterOptions } from './upstream/management-writer.js';
 
 // From source (server/deps.ts, run by tsx) and built (dist/server/main.js) alike.
 const WIDGET_BUNDLE_CANDIDATES = ['../dist/progressive-profile.js', '../progressive-profile.js'];
@@ -17,6 +18,10 @@ export interface ServerDepsOptions {
   clock?: Clock;
   /** Where the writer reports retries; called lazily, so it may point at a logger built later. */
   warn?: (details: object, message: string) => void;
+  /** How the writer waits between attempts; real time by default (tests pass virtual time). */
+  sleep?: ManagementWriterOptions['sleep'];
+  /** The fetch the writer's SDK uses; the global one by default. */
+  fetch?: typeof fetch;
 }
 
 export interface ServerDeps extends Required<Pick<AppDeps, 'clock'>> {
@@ -36,6 +41,8 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
         clientId: config.management.clientId,
         clientSecret: config.management.clientSecret,
         clock,
+        sleep: options.sleep,
+        fetch: options.fetch,
         logger: { warn: (details, message) => options.warn?.(details, message) },
       })
     : undefined;

@@ -29,8 +29,8 @@ function buildProfile(stacks: Array<{ frames: Array<[functionName: string, url: 
 describe('analyzeProfile', () => {
   it('charges library time to the innermost stage that called it', () => {
     const profile = buildProfile([
-      { frames: [['handler', `${ROOT}server/plugin.ts`], ['verify', `${ROOT}server/session-token.ts`], ['jwtVerify', `${ROOT}node_modules/jose/dist/webapi/jwt/verify.js`], ['run', '']], micros: 3000 },
-      { frames: [['handler', `${ROOT}server/plugin.ts`], ['sign', `${ROOT}server/continue-token.ts`], ['importKey', 'node:internal/crypto/webcrypto']], micros: 1000 },
+      { frames: [['handler', `${ROOT}server/plugin.ts`], ['verify', `${ROOT}server/tokens/session-token.ts`], ['jwtVerify', `${ROOT}node_modules/jose/dist/webapi/jwt/verify.js`], ['run', '']], micros: 3000 },
+      { frames: [['handler', `${ROOT}server/plugin.ts`], ['sign', `${ROOT}server/tokens/continue-token.ts`], ['importKey', 'node:internal/crypto/webcrypto']], micros: 1000 },
       { frames: [['routing', `${ROOT}node_modules/fastify/lib/route.js`]], micros: 1000 },
       { frames: [['(idle)', '']], micros: 5000 },
     ]);
@@ -53,10 +53,10 @@ describe('analyzeProfile', () => {
   });
 
   it('names transpiled children files by their sources', () => {
-    const profile = buildProfile([{ frames: [['reserve', `${ROOT}node_modules/.cache/pp-bench/server/memory-store.js`]], micros: 1000 }]);
+    const profile = buildProfile([{ frames: [['reserve', `${ROOT}node_modules/.cache/pp-bench/server/store/memory.js`]], micros: 1000 }]);
     const breakdown = analyzeProfile(profile);
     expect(breakdown.stages[0].name).toBe(STAGES.store);
-    expect(breakdown.files[0].name).toBe('server/memory-store.ts');
+    expect(breakdown.files[0].name).toBe('server/store/memory.ts');
   });
 });
 

@@ -2,8 +2,8 @@
 // hostile text that the rules allow is stored exactly as text.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.js';
-import { createManagementWriter } from '../../server/management-writer.js';
-import { parseFormDefinition } from '../../server/form-definition.js';
+import { createManagementWriter } from '../../server/upstream/management-writer.js';
+import { parseFormDefinition } from '../../server/fields/form-definition.js';
 import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
 import { mintSessionToken, testConfig, testForm } from '../server/support/fixtures.js';
 import { buildTestApp, closeApps, expectRefusal, postJson, submitBody } from './support.js';

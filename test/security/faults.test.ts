@@ -1,6 +1,7 @@
 // Upstream faults over real HTTP: the server (real auth0 SDK, real single-use store) against the
 // emulated Management API and a real redis-server. Whatever fails, the answer is the contract's
-// code, a failed submit leaves T1 usable, and nothing is written twice.
+// code, a failed submit leaves T1 usable, and nothing is written twice. The server, the tenant's
+// rate limit and the clients share one virtual clock: a Retry-After or a backoff costs no real time.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.js';
@@ -8,15 +9,20 @@ import type { Config } from '../../server/config.js';
 import { createServerDeps } from '../../server/deps.js';
 import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { createVirtualTime } from '../support/virtual-time.js';
 import { testConfig } from '../server/support/fixtures.js';
 import { expectRefusal, mintSessionToken } from './support.js';
 
 const USER_COUNT = 60;
+const time = createVirtualTime();
 let emulator: RunningEmulator;
 let nextUser = 0;
 
 beforeAll(async () => {
-  emulator = await startManagementEmulator({ users: Array.from({ length: USER_COUNT }, (_, i) => makeUser(`auth0|user-${i}`)) });
+  emulator = await startManagementEmulator({
+    users: Array.from({ length: USER_COUNT }, (_, i) => makeUser(`auth0|user-${i}`)),
+    clock: time.clock,
+  });
 });
 afterAll(() => emulator.close());
 afterEach(async () => {
@@ -49,7 +55,7 @@ async function startServer(overrides: Partial<Config> = {}, tenant = emulator.te
     management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
     ...overrides,
   });
-  const deps = await createServerDeps(config);
+  const deps = await createServerDeps(config, { clock: time.clock, sleep: time.sleep, fetch: time.fetch });
   const app: FastifyInstance = buildApp(config, deps);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -77,19 +83,20 @@ interface Answer {
   elapsed: number;
 }
 
+/** POSTs /submit; `elapsed` is on the virtual clock (the server's waits plus the real time taken). */
 async function submit(server: RunningServer, body: object): Promise<Answer> {
-  const started = performance.now();
+  const started = time.clock.now();
   const response = await fetch(`${server.origin}/submit`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   const json = (await response.json()) as Record<string, any>;
-  return { statusCode: response.status, headers: response.headers, body: json, json: () => json, elapsed: performance.now() - started };
+  return { statusCode: response.status, headers: response.headers, body: json, json: () => json, elapsed: time.clock.now() - started };
 }
 
 async function submitBodyFor(userId: string, tenantHost = emulator.tenant.host) {
-  const sessionToken = await mintSessionToken({ sub: userId, iss: tenantHost }, { iat: Math.floor(Date.now() / 1000) });
+  const sessionToken = await mintSessionToken({ sub: userId, iss: tenantHost }, { iat: Math.floor(time.clock.now() / 1000) });
   return { state: `state-${userId}`, session_token: sessionToken, values: { company_name: `Company of ${userId}`, job_title: 'CTO' } };
 }
 
@@ -114,7 +121,7 @@ describe("the free tier's 2 requests/s", () => {
           expectRefusal(answer, 503, 'upstream_unavailable');
           const retryAfter = Number(answer.headers.get('retry-after'));
           expect(retryAfter).toBeGreaterThanOrEqual(1);
-          await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+          await time.sleep(retryAfter * 1000);
         }
         throw new Error(`${userId} never got through`);
       }),

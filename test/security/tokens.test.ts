@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoStack, type DemoStack } from '../../demo/stack.js';
-import { CONTINUE_TOKEN_ISSUER } from '../../server/continue-token.js';
+import { CONTINUE_TOKEN_ISSUER } from '../../server/tokens/continue-token.js';
 import { CUSTOM_DOMAIN, TENANT } from '../server/support/fixtures.js';
 import {
   CONTINUE_SECRET, NOW_SECONDS, SESSION_SECRET, buildTestApp, closeApps, expectRefusal, forgeToken, logInAtTenant,

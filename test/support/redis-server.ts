@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import { findFreePort } from '../../demo/free-port.js';
 
 export const REDIS_SERVER_PATH = process.env.REDIS_SERVER_PATH ?? 'redis-server';
@@ -46,8 +47,8 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
 }
 
 async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const giveUpAt = Date.now() + 5_000;
-  while (Date.now() < giveUpAt) {
+  const giveUp = AbortSignal.timeout(5_000);
+  while (!giveUp.aborted) {
     if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output()}`);
     const isOpen = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
@@ -58,7 +59,7 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
       socket.once('error', () => resolve(false));
     });
     if (isOpen) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await setTimeout(25);
   }
   await stopChild(child);
   throw new Error(`redis-server did not listen on port ${port} within 5 s: ${output()}`);

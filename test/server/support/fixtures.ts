@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { FormDefinition } from '../../../common/wire.js';
 import type { Config } from '../../../server/config.js';
-import { parseFormDefinition } from '../../../server/form-definition.js';
-import type { Clock, ProfilePatch, ProfileWriter, WriteOptions } from '../../../server/ports.js';
-import type { RequestError } from '../../../server/request-error.js';
+import { parseFormDefinition } from '../../../server/fields/form-definition.js';
+import type { Clock } from '../../../server/clock.js';
+import type { ProfilePatch, ProfileWriter, WriteOptions } from '../../../server/upstream/profile-writer.js';
+import type { RequestError } from '../../../server/http/errors.js';
 
 export const SESSION_SECRET = 'session-secret-0123456789-abcdefghijklmnop';
 export const CONTINUE_SECRET = 'continue-secret-0123456789-abcdefghijklmno';

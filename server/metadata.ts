@@ -1,2 +1,0 @@
-/** A metadata object as the Management API stores it: first-level keys are the field ids. */
-export type Metadata = Record<string, unknown>;

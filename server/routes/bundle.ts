@@ -1,0 +1,24 @@
+// GET /progressive-profile.js: the widget bundle, loadable as a module script from any origin.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendTagged, tagBody } from '../http/etag.js';
+import { JAVASCRIPT_TYPE, JSON_TYPE } from '../http/media-types.js';
+
+/** `widgetScript` undefined (not built) answers a 404 that says how to build it. */
+export function createBundleHandler(widgetScript: string | Buffer | undefined) {
+  const widget = widgetScript === undefined ? undefined : tagBody(widgetScript, JAVASCRIPT_TYPE);
+  return async function handleBundle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    if (!widget) {
+      return reply
+        .code(404)
+        .type(JSON_TYPE)
+        .send({ error: 'not_found', message: 'The widget bundle was not built: run `npm run build`.' });
+    }
+    // A module script loads cross-origin only with CORS; `no-cache` makes every page revalidate,
+    // so an upgrade reaches all of them at once.
+    void reply
+      .header('access-control-allow-origin', '*')
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .header('cache-control', 'no-cache');
+    return sendTagged(request, reply, widget);
+  };
+}

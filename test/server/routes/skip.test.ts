@@ -1,0 +1,23 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintSessionToken, TENANT, testForm } from '../support/fixtures.js';
+import { closeApps, continueClaims, expectError, post, setup, submitBody } from '../support/app.js';
+
+afterEach(closeApps);
+
+describe('POST /skip', () => {
+  it('answers a continue token marked skipped when the form allows it, writing nothing', async () => {
+    const { app, writer } = setup();
+    const response = await post(app, '/skip', { state: 'state-1', session_token: await mintSessionToken() });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().continue_url).toBe(`${TENANT.origin}/continue?state=state-1`);
+    expect(await continueClaims(response)).toMatchObject({ skipped: true, state: 'state-1', sub: 'auth0|user-1' });
+    expect(writer.writes).toHaveLength(0);
+  });
+
+  it('refuses with skip_not_allowed when the form does not allow it, leaving T1 usable', async () => {
+    const { app } = setup({ form: testForm({ allow_skip: false }) });
+    const body = await submitBody();
+    expectError(await post(app, '/skip', body), 403, 'skip_not_allowed');
+    expect((await post(app, '/submit', body)).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError, type SingleUseStore } from '../../../server/store/single-use.js';
+import { createRedisStore } from '../../../server/store/redis.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+
+let server: RedisServer;
+let inspector: Redis;
+const opened: SingleUseStore[] = [];
+
+function openStore(url = server.url, options?: Parameters<typeof createRedisStore>[1]): SingleUseStore {
+  const store = createRedisStore(url, options);
+  opened.push(store);
+  return store;
+}
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  inspector = new Redis(server.url);
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close()));
+});
+
+afterAll(async () => {
+  inspector?.disconnect();
+  await server?.stop();
+});
+
+describe('createRedisStore', () => {
+  it('reserves a key once and answers used to the next reservation', async () => {
+    const store = openStore();
+    const key = randomUUID();
+    expect(await store.reserve(key, 30)).toBe('reserved');
+    expect(await store.reserve(key, 30)).toBe('used');
+    expect(await inspector.get(`pp:used:${key}`)).toBe('pending');
+    const ttl = await inspector.pttl(`pp:used:${key}`);
+    expect(ttl).toBeGreaterThan(28_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('shares reservations between two stores on one server', async () => {
+    const first = openStore();
+    const second = openStore();
+    const key = randomUUID();
+    expect(await first.reserve(key, 30)).toBe('reserved');
+    expect(await second.reserve(key, 30)).toBe('used');
+  });
+
+  it('lets exactly one of twenty concurrent reservations win', async () => {
+    const stores = [openStore(), openStore()];
+    const key = randomUUID();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => stores[index % 2].reserve(key, 30)));
+    expect(results.filter((result) => result === 'reserved')).toHaveLength(1);
+    expect(results.filter((result) => result === 'used')).toHaveLength(19);
+  });
+
+  it("keeps a committed key until the token's exp plus a minute of grace", async () => {
+    const store = openStore();
+    const key = randomUUID();
+    await store.reserve(key, 30);
+    const expiresAt = Math.floor(Date.now() / 1000) + 600;
+    await store.commit(key, expiresAt);
+    expect(await inspector.get(`pp:used:${key}`)).toBe('used');
+    const expireTime = await inspector.call('PEXPIRETIME', `pp:used:${key}`);
+    expect(expireTime).toBe(expiresAt * 1000 + 60_000);
+    expect(await store.reserve(key, 30)).toBe('used');
+  });
+
+  it('keeps a key committed after its exp for a short while anyway', async () => {
+    const store = openStore();
+    const key = randomUUID();
+    await store.reserve(key, 30);
+    await store.commit(key, Math.floor(Date.now() / 1000) - 10);
+    const ttl = await inspector.pttl(`pp:used:${key}`);
+    expect(ttl).toBeGreaterThan(55_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('releases a failed reservation so the same token may be retried', async () => {
+    const store = openStore();
+    const key = randomUUID();
+    await store.reserve(key, 30);
+    await store.release(key);
+    expect(await inspector.exists(`pp:used:${key}`)).toBe(0);
+    expect(await store.reserve(key, 30)).toBe('reserved');
+  });
+
+  it('never releases a committed key', async () => {
+    const store = openStore();
+    const key = randomUUID();
+    await store.reserve(key, 30);
+    await store.commit(key, Math.floor(Date.now() / 1000) + 600);
+    await store.release(key);
+    expect(await inspector.get(`pp:used:${key}`)).toBe('used');
+    expect(await store.reserve(key, 30)).toBe('used');
+  });
+
+  it('keeps stores with different prefixes apart', async () => {
+    const first = openStore(server.url, { keyPrefix: 'pp:test-a:' });
+    const second = openStore(server.url, { keyPrefix: 'pp:test-b:' });
+    const key = randomUUID();
+    expect(await first.reserve(key, 30)).toBe('reserved');
+    expect(await second.reserve(key, 30)).toBe('reserved');
+    expect(await inspector.exists(`pp:test-a:${key}`, `pp:test-b:${key}`)).toBe(2);
+  });
+
+  it('refuses a malformed key or hold as a programming error', async () => {
+    const store = openStore();
+    await expect(store.reserve('', 30)).rejects.toBeInstanceOf(TypeError);
+    await expect(store.reserve(randomUUID(), 0)).rejects.toBeInstanceOf(TypeError);
+    expect(() => createRedisStore('http://127.0.0.1:6379')).toThrow(TypeError);
+  });
+
+  it('fails closed and fast with StoreUnavailableError when Redis stops', async () => {
+    const doomed = await startRedisServer();
+    try {
+      const store = openStore(doomed.url);
+      expect(await store.reserve(randomUUID(), 30)).toBe('reserved');
+      await doomed.stop();
+      for (const operation of [
+        () => store.reserve(randomUUID(), 30),
+        () => store.commit(randomUUID(), Math.floor(Date.now() / 1000) + 60),
+        () => store.release(randomUUID()),
+      ]) {
+        const startedAt = performance.now();
+        await expect(operation()).rejects.toBeInstanceOf(StoreUnavailableError);
+        expect(performance.now() - startedAt).toBeLessThan(2_000);
+      }
+    } finally {
+      await doomed.stop();
+    }
+  });
+
+  it('fails fast with StoreUnavailableError when Redis hangs without answering', async () => {
+    const frozen = await startRedisServer();
+    try {
+      const store = openStore(frozen.url, { commandTimeoutMs: 500 });
+      expect(await store.reserve(randomUUID(), 30)).toBe('reserved');
+      frozen.pause();
+      const startedAt = performance.now();
+      await expect(store.reserve(randomUUID(), 30)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(performance.now() - startedAt).toBeLessThan(1_500);
+    } finally {
+      frozen.resume();
+      await frozen.stop();
+    }
+  });
+
+  it('fails fast with StoreUnavailableError when Redis was never reachable', async () => {
+    const doomed = await startRedisServer();
+    await doomed.stop();
+    const store = openStore(doomed.url);
+    const startedAt = performance.now();
+    await expect(store.reserve(randomUUID(), 30)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(performance.now() - startedAt).toBeLessThan(2_000);
+  });
+
+  it('works again once Redis is back', async () => {
+    let restarted = await startRedisServer();
+    try {
+      const store = openStore(restarted.url);
+      expect(await store.reserve(randomUUID(), 30)).toBe('reserved');
+      await restarted.stop();
+      await expect(store.reserve(randomUUID(), 30)).rejects.toBeInstanceOf(StoreUnavailableError);
+      restarted = await startRedisServer({ port: restarted.port });
+      let result: string | undefined;
+      for (let attempt = 0; attempt < 5 && result === undefined; attempt += 1) {
+        result = await store.reserve(randomUUID(), 30).catch(() => undefined);
+      }
+      expect(result).toBe('reserved');
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('refuses every call after close rather than reconnecting', async () => {
+    const store = openStore();
+    expect(await store.reserve(randomUUID(), 30)).toBe('reserved');
+    await store.close();
+    await expect(store.reserve(randomUUID(), 30)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
