@@ -65,7 +65,7 @@ describe('parseFormDefinition', () => {
     ['the id __proto__', { id: '__proto__', label: 'A', type: 'text' }, /reserved/],
     ['the id constructor', { id: 'constructor', label: 'A', type: 'text' }, /reserved/],
     ['the id prototype', { id: 'prototype', label: 'A', type: 'text' }, /reserved/],
-    ['an unknown type', { id: 'a', label: 'A', type: 'textarea' }, /field "a": "type"/],
+    ['an unknown type', { id: 'a', label: 'A', type: 'rich-text' }, /field "a": "type"/],
     ['no label', { id: 'a', type: 'text' }, /field "a": "label" is required/],
     ['a label of the wrong type', { id: 'a', label: 5, type: 'text' }, /"label"/],
     ['a label keyed by something else than a language', { id: 'a', label: { 'not a tag': 'A' }, type: 'text' }, /language tag/],
