@@ -7,6 +7,9 @@ import type { Plugin } from 'vite';
 export default defineConfig({
   publicDir: false,
   plugins: [minifyTemplates()],
+  // Lit's production build whatever NODE_ENV says (a test runner sets it to `test`, which would
+  // otherwise pick Lit's development build: 4 KB more and a console warning on every page).
+  resolve: { conditions: ['module', 'browser', 'production'] },
   build: {
     lib: {
       entry: 'widget/index.ts',
