@@ -1,30 +1,9 @@
-// `npm run demo`: the whole flow on this machine, no Auth0 account needed.
-//   npm run demo                      the server writes through the (emulated) Management API
-//   npm run demo -- --action-writes   the Action writes the values it receives in the continue token
-//   npm run demo -- --rule            the tenant runs the legacy Rule instead of the Action
+// `npm run demo`: the whole flow on this machine, no Auth0 account needed. Flags: demo/flags.ts.
 // Ports: DEMO_SITE_PORT (8080), DEMO_SERVER_PORT (3000), DEMO_TENANT_PORT (4010).
-import { parseArgs } from 'node:util';
-import { startDemoStack } from './stack.js';
+import { readDemoFlags, USAGE, type DemoFlags } from './flags.js';
+import { startDemoStack, type DemoStack } from './stack.js';
 
-const { values: flags } = parseArgs({
-  options: {
-    'action-writes': { type: 'boolean', default: false },
-    rule: { type: 'boolean', default: false },
-    'free-tier': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-
-if (flags.help) {
-  console.log(`Usage: npm run demo [-- --action-writes] [-- --rule] [-- --free-tier]
-
-  --action-writes  the Action writes the profile from the continue token (no Management API writes)
-  --rule           the tenant runs the legacy Rule (rule/rule.js) instead of the Action
-  --free-tier      the emulated Management API allows 2 requests/s, like Auth0's free plan`);
-  process.exit(0);
-}
-
-const port = (name: string, fallback: number): number => {
+function readPort(name: string, fallback: number): number {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65_535) {
@@ -32,29 +11,51 @@ const port = (name: string, fallback: number): number => {
     process.exit(1);
   }
   return value;
-};
+}
+
+function describeStack(stack: DemoStack, flags: DemoFlags): string {
+  const lines = [
+    'Progressive Profile demo is running.',
+    '',
+    `  Open ${stack.siteOrigin}/ and ${stack.instructions}`,
+    '',
+    `  tenant emulator  ${stack.tenantOrigin}   (${flags.rule ? 'the legacy Rule' : 'the post-login Action'}${flags.freeTier ? '; Management API limited to 2 requests/s, like the free tier' : ''})`,
+    `  profile server   ${stack.serverOrigin}   (${stack.writeMode === 'management' ? 'writes through the Management API' : 'the Action writes the data'}${flags.hook ? '; asks the validation hook' : ''})`,
+    `  demo site        ${stack.siteOrigin}`,
+  ];
+  if (stack.hookOrigin) lines.push(`  validation hook  ${stack.hookOrigin}   (refuses ${stack.hookBlockList.join(', ')})`);
+  for (const origin of flags.allowOrigins) lines.push(`  also allowed     ${origin}   (your page may embed <progressive-profile endpoint="${stack.serverOrigin}">)`);
+  lines.push('', 'Press Ctrl-C to stop.');
+  return lines.join('\n');
+}
+
+const read = readDemoFlags(process.argv.slice(2));
+if ('problem' in read) {
+  console.error(`demo: ${read.problem}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (read.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { flags } = read;
 
 try {
   const stack = await startDemoStack({
-    writeMode: flags['action-writes'] ? 'action' : 'management',
+    writeMode: flags.actionWrites ? 'action' : 'management',
     extension: flags.rule ? 'rule' : 'action',
-    freeTierRateLimit: flags['free-tier'],
+    freeTierRateLimit: flags.freeTier,
+    scenario: flags.scenario,
+    hook: flags.hook,
+    extraAllowedOrigins: flags.allowOrigins,
+    logger: true,
     ports: {
-      site: port('DEMO_SITE_PORT', 8080),
-      server: port('DEMO_SERVER_PORT', 3000),
-      tenant: port('DEMO_TENANT_PORT', 4010),
+      site: readPort('DEMO_SITE_PORT', 8080),
+      server: readPort('DEMO_SERVER_PORT', 3000),
+      tenant: readPort('DEMO_TENANT_PORT', 4010),
     },
   });
-  console.log(`
-Progressive Profile demo is running.
-
-  Open ${stack.siteOrigin}/ and sign in as grace@example.com (password: demo-password).
-
-  tenant emulator  ${stack.tenantOrigin}   (${flags.rule ? 'legacy Rule' : 'post-login Action'})
-  profile server   ${stack.serverOrigin}   (${stack.writeMode === 'management' ? 'writes through the Management API' : 'the Action writes the data'})
-  demo site        ${stack.siteOrigin}
-
-Press Ctrl-C to stop.`);
+  console.log(`\n${describeStack(stack, flags)}\n`);
   let isStopping = false;
   const stop = () => {
     if (isStopping) return;

@@ -10,11 +10,22 @@ import { createServerDeps } from '../server/deps.js';
 import type { Clock } from '../server/clock.js';
 import { createEmulator, type Emulator } from './emulator/emulator.js';
 import { createSeedUsers, DEMO_PASSWORD } from './emulator/seed-users.js';
-import type { EmulatedUser } from './emulator/user-store.js';
+import type { EmulatedConnection } from './emulator/connections.js';
+import { DEFAULT_DATABASE_CONNECTION, type EmulatedUser } from './emulator/user-store.js';
 import { findFreePort } from './free-port.js';
 import { buildDemoSite } from './site.js';
 
 export type WriteMode = 'management' | 'action';
+
+/** What `npm run demo -- --scenario` can show besides the default flow. */
+export const DEMO_SCENARIOS = ['link', 'apps'] as const;
+export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
+
+/** An application of the demo site, signing in through the tenant with its own client id. */
+export interface DemoApp {
+  readonly clientId: string;
+  readonly name: string;
+}
 
 export interface DemoStackOptions {
   /** `management` (default): the server writes through the Management API. `action`: the Action writes from T2. */
@@ -35,6 +46,12 @@ export interface DemoStackOptions {
   logger?: boolean;
   /** The server's clock (tests move it to expire a session token). */
   serverClock?: Clock;
+  /** `link`: account linking; `apps`: two applications asking different fields, one at a time. */
+  scenario?: DemoScenario;
+  /** Start the demo's validation hook and point the server at it. */
+  hook?: boolean;
+  /** Page origins allowed besides the demo site's (a React or Vue app of your own). */
+  extraAllowedOrigins?: readonly string[];
 }
 
 export interface DemoStack {
@@ -46,13 +63,82 @@ export interface DemoStack {
   readonly site: FastifyInstance;
   readonly config: Config;
   readonly writeMode: WriteMode;
+  /** The applications of the demo site. */
+  readonly apps: readonly DemoApp[];
+  /** What to do first, in one sentence ("sign in as …"). */
+  readonly instructions: string;
+  /** The validation hook's origin, when started. */
+  readonly hookOrigin?: string;
+  /** The company names the demo's hook refuses. */
+  readonly hookBlockList: readonly string[];
   close(): Promise<void>;
 }
 
 export const DEMO_CLIENT_ID = 'demo-app';
 export const DEMO_FIELDS_FILE = fileURLToPath(new URL('./fields.json', import.meta.url));
+export const DEMO_LINK_FIELDS_FILE = fileURLToPath(new URL('./fields-link.json', import.meta.url));
 const REQUIRED_FIELDS = 'company_name,job_title';
 const OPTIONAL_FIELDS = 'team_size,newsletter';
+const SERVER_SCOPES = 'read:users update:users';
+const LINKING_SCOPES = 'read:users update:users create:users delete:users read:connections';
+
+/** What a scenario changes: the form, the Action's secrets, the applications, the server's grant. */
+interface ScenarioPlan {
+  fieldsFile: string;
+  actionSecrets: Record<string, string>;
+  apps: DemoApp[];
+  serverScope: string;
+  connections?: EmulatedConnection[];
+  instructions: string;
+}
+
+function planScenario(scenario: DemoScenario | undefined): ScenarioPlan {
+  const defaultApp = { clientId: DEMO_CLIENT_ID, name: 'Acme demo app' };
+  switch (scenario) {
+    case 'link':
+      return {
+        fieldsFile: DEMO_LINK_FIELDS_FILE,
+        actionSecrets: {
+          PROFILE_FIELDS: 'app_metadata:username',
+          PROFILE_OPTIONAL_FIELDS: '',
+          PROFILE_DATABASE_CONNECTION: DEFAULT_DATABASE_CONNECTION,
+          PROFILE_LOGIN_COUNT: '1',
+        },
+        apps: [defaultApp],
+        serverScope: LINKING_SCOPES,
+        // Usernames sign in too; Auth0's "fair" policy: 8 characters, lower and upper case and a digit.
+        connections: [
+          { name: DEFAULT_DATABASE_CONNECTION, strategy: 'auth0', passwordPolicy: 'fair', minLength: 8, requiresUsername: true },
+          { name: 'github', strategy: 'github' },
+        ],
+        instructions:
+          'choose "Continue with GitHub" as Katherine Johnson, pick a username and a password, sign out, then sign in with that username and password: the same user, now with two identities.',
+      };
+    case 'apps':
+      return {
+        fieldsFile: DEMO_FIELDS_FILE,
+        actionSecrets: {
+          PROFILE_FIELDS_BY_CLIENT: JSON.stringify({ 'demo-shop': 'company_name' }),
+          PROFILE_MAX_FIELDS: '1',
+        },
+        apps: [
+          { clientId: 'demo-crm', name: 'Acme CRM' },
+          { clientId: 'demo-shop', name: 'Acme Shop' },
+        ],
+        serverScope: SERVER_SCOPES,
+        instructions:
+          'sign in to the CRM as grace@example.com (password: demo-password): one question per sign-in, company then job title; the shop only ever asks for the company.',
+      };
+    default:
+      return {
+        fieldsFile: DEMO_FIELDS_FILE,
+        actionSecrets: {},
+        apps: [defaultApp],
+        serverScope: SERVER_SCOPES,
+        instructions: 'sign in as grace@example.com (password: demo-password).',
+      };
+  }
+}
 
 /** Starts the three parts and answers once all listen. Secrets are random for each run. */
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
@@ -65,6 +151,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const sessionTokenSecret = randomSecret();
   const continueTokenSecret = randomSecret();
   const m2m = { clientId: 'progressive-profile-server', clientSecret: randomSecret() };
+  const plan = planScenario(options.scenario);
 
   const emulator = createEmulator({
     port: options.ports?.tenant ?? 0,
@@ -76,13 +163,15 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       PROFILE_FORM_URL: `${siteOrigin}/complete-profile`,
       PROFILE_FIELDS: REQUIRED_FIELDS,
       PROFILE_OPTIONAL_FIELDS: OPTIONAL_FIELDS,
+      ...plan.actionSecrets,
       ...options.actionSecrets,
     },
     clients: [
-      { clientId: DEMO_CLIENT_ID, callbacks: [`${siteOrigin}/callback`] },
-      { clientId: m2m.clientId, clientSecret: m2m.clientSecret, callbacks: [] },
+      ...plan.apps.map((app) => ({ clientId: app.clientId, callbacks: [`${siteOrigin}/callback`] })),
+      { clientId: m2m.clientId, clientSecret: m2m.clientSecret, callbacks: [], scope: plan.serverScope },
     ],
     users: options.users ?? createSeedUsers(),
+    connections: plan.connections,
     freeTierRateLimit: options.freeTierRateLimit,
   });
   const closers: Array<() => Promise<void>> = [];
@@ -99,8 +188,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         AUTH0_DOMAIN: tenantOrigin,
         SESSION_TOKEN_SECRET: sessionTokenSecret,
         CONTINUE_TOKEN_SECRET: continueTokenSecret,
-        PROFILE_FIELDS_FILE: DEMO_FIELDS_FILE,
-        ALLOWED_ORIGINS: siteOrigin,
+        PROFILE_FIELDS_FILE: plan.fieldsFile,
+        ALLOWED_ORIGINS: [siteOrigin, ...(options.extraAllowedOrigins ?? [])].join(','),
         HOST: host,
         PORT: String(serverPort),
         ...(writeMode === 'management' ? { AUTH0_CLIENT_ID: m2m.clientId, AUTH0_CLIENT_SECRET: m2m.clientSecret } : {}),
@@ -120,15 +209,28 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     const site = buildDemoSite({
       tenantOrigin,
       serverOrigin,
-      clientId: DEMO_CLIENT_ID,
+      apps: plan.apps,
       origin: siteOrigin,
       demoPassword: DEMO_PASSWORD,
-      demoUsers: describeUsers(emulator.users.list()),
+      demoUsers: describeUsers(emulator.users.list(), plan),
     });
     await site.listen({ host, port: sitePort });
     closers.push(() => site.close());
 
-    return { tenantOrigin, serverOrigin, siteOrigin, emulator, server, site, config, writeMode, close };
+    return {
+      tenantOrigin,
+      serverOrigin,
+      siteOrigin,
+      emulator,
+      server,
+      site,
+      config,
+      writeMode,
+      apps: plan.apps,
+      instructions: plan.instructions,
+      hookBlockList: [],
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -139,14 +241,22 @@ function randomSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function describeUsers(users: EmulatedUser[]): Array<{ email: string; note: string }> {
+/** A line per seeded user for the demo site's home page: how to sign in and what they will see. */
+function describeUsers(users: EmulatedUser[], plan: ScenarioPlan): Array<{ email: string; signIn: string; note: string }> {
   return users.map((user) => {
+    const social = user.identities?.find((identity) => identity.isSocial);
+    const signIn = social ? `“Continue with ${social.connection === 'github' ? 'GitHub' : social.connection}”` : 'password';
+    if (plan.fieldsFile === DEMO_LINK_FIELDS_FILE) {
+      let note = 'already has a password: never asked';
+      if (social) note = user.email_verified === false ? 'email not verified: never asked (linking would be unsafe)' : 'adds a username and password';
+      return { email: user.email, signIn, note };
+    }
     const missing = REQUIRED_FIELDS.split(',').filter((id) => !user.user_metadata[id]);
     const snoozed = typeof user.app_metadata.progressive_profile_snoozed_until === 'string';
     const nextLogin = user.logins_count + 1;
     let note = missing.length === 0 ? 'profile complete: never sees the form' : `missing ${missing.join(', ')}`;
     if (missing.length > 0 && snoozed) note += '; chose "remind me later"';
     else if (missing.length > 0 && nextLogin < 2) note += '; first sign-in: not asked yet';
-    return { email: user.email, note };
+    return { email: user.email, signIn, note };
   });
 }

@@ -21,7 +21,7 @@ try {
   await page.locator('#email').fill('grace@example.com');
   await page.locator('#password').fill(DEMO_PASSWORD);
   await shoot('2-login');
-  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await page.waitForURL((url) => url.pathname === '/complete-profile');
   await page.getByLabel('Company').waitFor();
   await page.getByLabel('Company').fill('US Navy');

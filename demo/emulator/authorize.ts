@@ -26,7 +26,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, options: Authorize
   const socialConnections = options.connections.filter((connection) => !connection.isDatabase);
   const defaultDatabase = options.connections.find((connection) => connection.isDatabase) as Connection;
 
-  function sendLoginPage(reply: FastifyReply, status: number, loginId: string, login: PendingLogin, error?: string) {
+  function sendLoginPage(reply: FastifyReply, status: number, loginId: string, login: PendingLogin, error?: string, email?: string) {
     return sendPage(
       reply,
       status,
@@ -35,6 +35,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, options: Authorize
         socialConnections: socialConnections.map((connection) => connection.name),
         picks: demoPicksOf(users, login.connection, socialConnections),
         error,
+        email,
       }),
     );
   }
@@ -86,7 +87,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, options: Authorize
     }
     const match = body.email ? users.checkDatabasePassword(login.connection.name, body.email, body.password) : undefined;
     if (!match) {
-      return sendLoginPage(reply, 401, body.login as string, login, 'Wrong email or password.');
+      return sendLoginPage(reply, 401, body.login as string, login, 'Wrong email or password.', body.email);
     }
     flow.pageOf(body.login, true);
     // Counted before the pipeline runs, on the primary user (reference §1.6).

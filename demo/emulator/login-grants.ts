@@ -9,7 +9,7 @@ import type { LoginFlow } from './login-flow.js';
 import { createTransaction, settlePendingMetadata, type PostLoginRuntime } from './post-login.js';
 import { randomToken } from './sessions.js';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, type GrantHandler } from './tokens.js';
-import type { StoredUser, UserStore } from './user-store.js';
+import { toPublicUser, type StoredUser, type UserStore } from './user-store.js';
 
 export interface LoginGrantsOptions {
   readonly users: UserStore;
@@ -55,6 +55,8 @@ export function createLoginGrants(options: LoginGrantsOptions): Record<string, G
         name: user.name,
         user_metadata: user.user_metadata,
         app_metadata: user.app_metadata,
+        // As the Management API shows them: without any password.
+        identities: toPublicUser(user).identities.map(({ connection, provider, user_id }) => ({ connection, provider, user_id })),
       },
     };
   }

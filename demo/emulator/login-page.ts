@@ -30,13 +30,15 @@ export function renderLoginPage(options: {
   socialConnections: readonly string[];
   picks: readonly DemoPick[];
   error?: string;
+  /** What the user typed as email or username, kept after a wrong password. */
+  email?: string;
 }): string {
   const id = escapeHtml(options.loginId);
   const socialButtons = options.socialConnections
     .map(
       (connection) => `<form method="get" action="/u/social/${encodeURIComponent(connection)}">
 <input type="hidden" name="login" value="${id}">
-<button type="submit" class="social">Sign in with ${escapeHtml(socialLabel(connection))}</button>
+<button type="submit" class="social">Continue with ${escapeHtml(socialLabel(connection))}</button>
 </form>`,
     )
     .join('\n');
@@ -49,9 +51,9 @@ ${options.error ? `<p role="alert">${escapeHtml(options.error)}</p>` : ''}
 <form method="post" action="/u/login">
 <input type="hidden" name="login" value="${id}">
 <label for="email">Email or username</label>
-<input id="email" name="email" type="text" autocomplete="username" required>
+<input id="email" name="email" type="text" autocomplete="username" required${options.email ? ` value="${escapeHtml(options.email)}"` : ''}>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input id="password" name="password" type="password" autocomplete="current-password" required${options.error ? ' autofocus' : ''}>
 <button type="submit">Continue</button>
 </form>
 ${socialButtons ? `<p>or</p>\n${socialButtons}` : ''}
@@ -126,6 +128,7 @@ function page(title: string, content: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Auth0 tenant emulator</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1b1f24; }
   main { max-width: 28rem; margin: 3rem auto; background: #fff; padding: 2rem; border-radius: 8px; box-shadow: 0 1px 4px #0002; }

@@ -22,10 +22,15 @@ export const HOSTED_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The page's own styles, served at /hosted-page.css. */
-export const HOSTED_PAGE_STYLES = `body { margin: 0; font-family: system-ui, sans-serif; background: #f6f7f9; color: #1b1f24; }
-main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
+/**
+ * The page's own styles, served at /hosted-page.css: light or dark as the user's system prefers
+ * (the widget inherits the page's `color-scheme`), the form on a card.
+ */
+export const HOSTED_PAGE_STYLES = `:root { color-scheme: light dark; }
+body { margin: 0; font-family: system-ui, sans-serif; background: light-dark(#f6f7f9, #010409); color: light-dark(#1b1f24, #e6edf3); }
+main { max-width: 32rem; margin: 2rem auto; padding: 1.5rem; background: light-dark(#fff, #0d1117); border-radius: 8px; box-shadow: 0 1px 3px light-dark(rgb(0 0 0 / 0.12), rgb(0 0 0 / 0.6)); }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+@media (max-width: 34rem) { main { margin: 0; border-radius: 0; box-shadow: none; } }
 `;
 
 export interface HostedPageOptions {
@@ -74,7 +79,9 @@ export function renderHostedPage({ endpoint, scriptPath, stylesPath, formPath }:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light dark">
 <title>Complete your profile</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${escapeHtml(stylesPath)}">
 <script type="module" src="${escapeHtml(scriptPath)}"></script>
 <link rel="preload" href="${escapeHtml(formPath)}" as="fetch" crossorigin>

@@ -155,7 +155,7 @@ describe('signing in to a database connection', () => {
     emulator = await startTenant();
     const { html } = await openLoginPage(emulator);
     expect(html.match(/>Continue</gu)).toHaveLength(1);
-    expect(html).toContain('Sign in with GitHub');
+    expect(html).toContain('Continue with GitHub');
     expect(html).toContain('grace@example.com');
     expect(html).toContain('katherine@example.com');
   });

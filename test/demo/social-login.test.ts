@@ -1,4 +1,4 @@
-// The emulated GitHub connection: the login page's "Sign in with GitHub" button, the provider's
+// The emulated GitHub connection: the login page's "Continue with GitHub" button, the provider's
 // account chooser, and the sign-in that lands on the user holding the identity.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../demo/emulator/emulator.js';

@@ -32,7 +32,7 @@ async function signIn(page: Page, stack: DemoStack, email: string, query = ''): 
   await page.goto(`${stack.siteOrigin}/login${query}`);
   await page.locator('#email').fill(email);
   await page.locator('#password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
 }
 
 async function fillRequiredFields(page: Page, company: string, jobTitle: string): Promise<void> {
