@@ -16,6 +16,7 @@ import {
   inputOf,
   json,
   mount,
+  NOW_S,
   noticeOf,
   reset,
   stubFetch,
@@ -26,7 +27,7 @@ import {
 
 const continueForms = captureContinueForms();
 const { submitted } = continueForms;
-const SESSION = `endpoint="https://profile.example.com" state="S1" session-token="${tokenFor({ sub: 'auth0|mallory', iat: 1, exp: 2 })}"`;
+const SESSION = `endpoint="https://profile.example.com" state="S1" session-token="${tokenFor({ sub: 'auth0|mallory', iat: NOW_S, exp: NOW_S + 3600 })}"`;
 
 async function settled(element: ProgressiveProfile): Promise<void> {
   await waitUntil(() => $(element, '[part="submit-button"]').getAttribute('aria-busy') === 'false', 'still busy');

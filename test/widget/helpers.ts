@@ -4,6 +4,10 @@ import { fixture, html, waitUntil } from '@open-wc/testing';
 import type { FieldDefinition, FormDefinition } from '../../common/wire.js';
 import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
 import '../../widget/index.js';
+// The phone chunk, loaded here once so that a form with a tel field comes up in the usual time
+// (the dev server compiles libphonenumber-js on its first request). phone.test.ts checks in fresh
+// pages when the element loads it.
+import '../../widget/calling-codes.js';
 
 const base = { required: false, target: 'user_metadata', unique: false } as const;
 
@@ -60,7 +64,9 @@ export function tokenFor(claims: Record<string, unknown>): string {
   return `${base64url('{"alg":"HS256","typ":"JWT"}')}.${base64url(JSON.stringify(claims))}.c2lnbmF0dXJl`;
 }
 
-export const TOKEN = tokenFor({ sub: 'auth0|alice', iss: 'acme.eu.auth0.com', iat: 1, exp: 2 });
+/** Now, in the Unix seconds of a token's `iat` and `exp`. */
+export const NOW_S = Math.floor(Date.now() / 1000);
+export const TOKEN = tokenFor({ sub: 'auth0|alice', iss: 'acme.eu.auth0.com', iat: NOW_S, exp: NOW_S + 3600 });
 export const CONTINUE = { continue_url: 'https://acme.eu.auth0.com/continue?state=S1', session_token: 'T2.continue.token' };
 
 export interface FetchCall {

@@ -51,12 +51,16 @@ export const CSP_FORM = {
 export const CSP_CONTINUE = { continue_url: 'https://acme.eu.auth0.com/continue?state=S1', session_token: 'T2.continue.token' };
 
 const base64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const TOKEN = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({
-  sub: 'auth0|csp',
-  email_hint: 'c***@example.com',
-  iat: 1,
-  exp: 2,
-})}.c2lnbmF0dXJl`;
+// A new token for each page, valid for an hour from now: the widget knows an expired one at load.
+function tokenNow() {
+  const now = Math.floor(Date.now() / 1000);
+  return `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({
+    sub: 'auth0|csp',
+    email_hint: 'c***@example.com',
+    iat: now,
+    exp: now + 3600,
+  })}.c2lnbmF0dXJl`;
+}
 
 const FAILURES = {
   upstream: [502, { error: 'upstream_error', message: 'The Management API failed.' }],
@@ -95,7 +99,7 @@ function servePage(context, serverOrigin) {
 <meta charset="utf-8">
 <title>Strict CSP</title>
 <script src="/csp/setup.js"${attribute('data-lit-nonce', nonce)}${attribute('data-adopted', adopted)}${attribute('data-control', control)}></script>
-<progressive-profile endpoint="${serverOrigin}/csp-server" restart-url="/login" state="${escapeHtml(state)}" session-token="${TOKEN}"></progressive-profile>
+<progressive-profile endpoint="${serverOrigin}/csp-server" restart-url="/login" state="${escapeHtml(state)}" session-token="${tokenNow()}"></progressive-profile>
 <script type="module" src="${src}"></script>
 `;
 }
