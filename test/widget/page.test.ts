@@ -3,6 +3,7 @@ import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, setViewport } from '@web/test-runner-commands';
 import 'axe-core';
 import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
+import { SERVER } from './frames.js';
 import {
   $,
   $$,
@@ -197,6 +198,39 @@ describe('<progressive-profile> on the page', () => {
       }
     });
   }
+
+  it("names ALLOWED_ORIGINS and this page's origin in one console message when the server refuses the origin (CORS)", async () => {
+    const { warnings, restore } = captureWarnings();
+    try {
+      const endpoint = `${SERVER}/no-cors`;
+      // The server is up and answers, only without CORS headers for this page.
+      expect((await fetch(`${endpoint}/form`, { mode: 'no-cors' })).type).to.equal('opaque');
+      const element = await mount(`endpoint="${endpoint}" state="S1" session-token="${TOKEN}"`, { waitForForm: false });
+      await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
+      expect(noticeOf(element)).to.equal('The form could not be loaded. Try again');
+      expect(warnings).to.have.length(1);
+      const message = warnings[0].join(' ');
+      expect(message).to.include('ALLOWED_ORIGINS');
+      expect(message).to.include(location.origin);
+      expect(message).to.include(`${endpoint}/form`);
+      expect(message).not.to.include(TOKEN);
+      expect(message).not.to.include('S1');
+    } finally {
+      restore();
+    }
+  });
+
+  it('does not blame ALLOWED_ORIGINS when the page and the server share an origin', async () => {
+    const { warnings, restore } = captureWarnings();
+    try {
+      stubFetch(() => Promise.reject(new TypeError('Failed to fetch')));
+      const element = await mount(`endpoint="/" state="S1" session-token="${TOKEN}"`, { waitForForm: false });
+      await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
+      expect(warnings.map((warning) => warning.join(' '))).to.deep.equal(['<progressive-profile>: GET /form: network_error']);
+    } finally {
+      restore();
+    }
+  });
 
   it('aborts loading when removed, and uses only the latest /form answer once put back', async () => {
     const answers = [deferred(), deferred()];
