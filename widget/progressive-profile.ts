@@ -238,8 +238,8 @@ export class ProgressiveProfile extends LitElement {
     if (!this.endpoint) return this.#showNotice('missing_endpoint', 'no endpoint');
     if (this.#session === 'finished') return this.#showNotice('finished');
     if (!this.#session) return this.#showNotice('missing_session', 'no state or session_token');
-    if (!claims) return this.#showNotice('invalid_session', 'the session token is malformed');
-    if ((claims.exp ?? Infinity) < Date.now() / 1000 - CLOCK_SKEW_S) return this.#showNotice('session_expired', 'the session token has expired');
+    if (!claims) return this.#showNotice('invalid_session', 'malformed session_token');
+    if ((claims.exp ?? Infinity) < Date.now() / 1000 - CLOCK_SKEW_S) return this.#showNotice('session_expired', 'expired session_token');
     const endpoint = this.endpoint;
     const outcome = await this.#latest(async (signal) => {
       const form = await getForm(endpoint, signal);
@@ -443,7 +443,7 @@ export class ProgressiveProfile extends LitElement {
           ${control}
           <button part="password-toggle" type="button" aria-pressed=${isShown} @click=${onToggle}>${text.showPassword}</button>
         </div>`;
-      } else if (type === 'consent' && /^https?:\/\/./i.test(String(field.policy_url))) {
+      } else if (type === 'consent' && /^https?:\/\/./i.test(field.policy_url!)) {
         control = html`${control}<a part="policy-link" href=${field.policy_url!} target="_blank" rel="noopener">${text.policy}</a>`;
       }
     }
@@ -504,22 +504,21 @@ export class ProgressiveProfile extends LitElement {
     return format(text[code], { n });
   }
 
-  /** The countries a phone field offers, `[code, "Name +calling code"]`, named and sorted in `lang`. */
+  /** The countries a phone field offers, `[code, "Name +calling code"]`, named and sorted in `lang` (by code for a tag the browser refuses). */
   #listCountries(field: FieldDefinition, lang: string): [string, string][] {
     const key = `${lang} ${field.id}`;
+    const codes = this.#callingCodes!;
     let list = this.#countryLists.get(key);
     if (!list) {
-      const codes = this.#callingCodes!;
-      const offered = Array.isArray(field.countries) ? field.countries.filter((code) => Object.hasOwn(codes, code)) : [];
-      const named = (nameOf: (code: string) => string | undefined) =>
-        (offered.length ? offered : Object.keys(codes)).map((code): [string, string] => [code, `${nameOf(code)} +${codes[code]}`]);
-      list = named((code) => code);
+      let names: Intl.DisplayNames | undefined;
       try {
-        const names = new Intl.DisplayNames(lang, { type: 'region' });
-        list = named((code) => names.of(code)).sort((a, b) => a[1].localeCompare(b[1], lang));
+        names = new Intl.DisplayNames(lang, { type: 'region' });
       } catch {
-        // a language tag the browser refuses: codes, in the order given
+        // codes instead of names
       }
+      const offered = Array.isArray(field.countries) ? field.countries.filter((code) => Object.hasOwn(codes, code)) : [];
+      list = (offered.length ? offered : Object.keys(codes)).map((code) => [code, `${names?.of(code) ?? code} +${codes[code]}`]);
+      if (names) list.sort((a, b) => a[1].localeCompare(b[1], lang));
       this.#countryLists.set(key, list);
     }
     return list;

@@ -89,7 +89,7 @@ export const en: Strings = {
   showPassword: 'Show password',
   password_low: 'At least {n} characters.',
   password_fair: 'Use lower-case and upper-case letters and a digit.',
-  password_good: 'Use three of: lower-case letters, upper-case letters, digits, symbols.',
+  password_good: 'Use three of: lower-case, upper-case, digits, symbols.',
   password_excellent: 'No character more than twice in a row.',
   between: 'Choose {min} to {max}.',
   required: 'This field is required.',

@@ -48,7 +48,8 @@ export const styles = unsafeCSS(css`
   form {
     gap: var(--_space);
   }
-  fieldset {
+  fieldset,
+  legend {
     min-width: 0;
     padding: 0;
     border: 0;
@@ -106,13 +107,13 @@ export const styles = unsafeCSS(css`
   }
   .checkbox p,
   .consent p {
-    grid-column: 1 / -1;
+    grid-column: 1/-1;
   }
   .consent a {
     grid-column: 2;
     justify-self: start;
   }
-  .row > * {
+  .row>* {
     flex: 1 1 10rem;
     min-width: 0;
   }
@@ -134,8 +135,7 @@ export const styles = unsafeCSS(css`
     border-color: var(--_accent);
     cursor: pointer;
   }
-  label,
-  legend,
+  [part='label'],
   button,
   a {
     font-weight: 600;
@@ -158,13 +158,13 @@ export const styles = unsafeCSS(css`
     gap: 0.5rem;
     min-height: 44px;
   }
-  [part='option'] {
-    font-weight: 400;
-  }
   [role='alert']:not(:empty) {
     justify-items: start;
     gap: 0.5rem;
     padding: 0.5rem 1rem;
     border-inline-start: 4px solid var(--_error);
+  }
+  [role='alert']:has([part='back-link']) {
+    border-color: var(--_accent);
   }
 `);

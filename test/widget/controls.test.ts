@@ -258,7 +258,7 @@ describe('<progressive-profile> password', () => {
     const password = inputOf(element, 'Password');
     expect(password.type).to.equal('password');
     expect(password.autocomplete).to.equal('new-password');
-    expect(hintOf(password)).to.equal('At least 8 characters. Use three of: lower-case letters, upper-case letters, digits, symbols.');
+    expect(hintOf(password)).to.equal('At least 8 characters. Use three of: lower-case, upper-case, digits, symbols.');
     const toggle = $(element, '[part="password-toggle"]') as HTMLButtonElement;
     expect(toggle.type).to.equal('button');
     expect(toggle.textContent!.trim()).to.equal('Show password');
@@ -284,7 +284,7 @@ describe('<progressive-profile> password', () => {
     ['none', 'At least 1 characters.'],
     ['low', 'At least 6 characters.'],
     ['fair', 'At least 8 characters. Use lower-case and upper-case letters and a digit.'],
-    ['excellent', 'At least 10 characters. Use three of: lower-case letters, upper-case letters, digits, symbols. No character more than twice in a row.'],
+    ['excellent', 'At least 10 characters. Use three of: lower-case, upper-case, digits, symbols. No character more than twice in a row.'],
   ] as const) {
     it(`says the ${policy} policy in plain words`, async () => {
       const min_length = { none: 1, low: 6, fair: 8, excellent: 10 }[policy];
