@@ -160,7 +160,7 @@ export class ProgressiveProfile extends LitElement {
   #fields: FieldDefinition[] = [];
   #allowSkip = false;
   // T1 names nothing this form asks: the form sends itself at once, empty.
-  #isEmpty = false;
+  #asksNothing = false;
   #values: DraftValues = {};
   // Inputs the browser cannot read (a half-typed number or date): they count as invalid_format.
   #unreadable = new Set<string>();
@@ -261,8 +261,8 @@ export class ProgressiveProfile extends LitElement {
     }
     const claimed = claims.fields;
     this.#fields = selectFieldsToAsk(outcome.data.fields, claimed);
-    this.#isEmpty = !!claimed && !this.#fields.some((field) => claimed.includes(field.id));
-    if (this.#isEmpty) this.#fields = [];
+    this.#asksNothing = !!claimed && !this.#fields.some((field) => claimed.includes(field.id));
+    if (this.#asksNothing) this.#fields = [];
     this.#allowSkip = outcome.data.allow_skip && claims.allow_skip !== false;
     if (claims.sub) {
       this.#values = loadDraft(
@@ -273,7 +273,7 @@ export class ProgressiveProfile extends LitElement {
     if (!this.#move('loading', 'ready')) return;
     await this.updateComplete;
     this.#emit('pp-ready');
-    if (this.#isEmpty) void this.#send('submit');
+    if (this.#asksNothing) void this.#send('submit');
   }
 
   /** Shows only a notice instead of a form; `reason`, when given, goes to the console for the site owner. */
@@ -302,7 +302,7 @@ export class ProgressiveProfile extends LitElement {
     if (phase === 'loading') return html`<p role="status">${text.loading}</p>`;
     const notice = html`<div part="notice" role="alert">${this.#renderProblem(text)}</div>`;
     if (phase === 'notice') return notice;
-    if (this.#isEmpty) return html`<p role="status">${text.nothing}</p>${notice}`;
+    if (this.#asksNothing) return html`<p role="status">${text.nothing}</p>${notice}`;
     const isBusy = phase === 'busy';
     const isLocked = phase !== 'ready';
     const claims = this.#claims!;
@@ -430,7 +430,7 @@ export class ProgressiveProfile extends LitElement {
         control = html`<div class="row">
           <select part="country" aria-label="${localize(field.label, lang)}, ${text.country}" @input=${onInput}>
             <option value="">${text.choose}</option>
-            ${countries.map(([code, name]) => html`<option value=${code} ?selected=${code === country}>${name}</option>`)}
+            ${countries.map(([code, title]) => html`<option value=${code} ?selected=${code === country}>${title}</option>`)}
           </select>
           ${control}
         </div>`;
