@@ -1,12 +1,15 @@
 import { defineConfig, parseSync } from 'vite';
 import type { Plugin } from 'vite';
+import { callingCodes } from './widget/calling-codes.js';
 
 // The widget bundle: one minified ES module with Lit inside, served by the server at
-// /progressive-profile.js and loaded by site owners' pages. `dist/` also holds the server build,
-// so it is not emptied here.
+// /progressive-profile.js and loaded by site owners' pages, and beside it the phone chunk
+// progressive-profile-calling-codes.js, which the bundle imports (relative to its own URL, so from
+// the same server) only for a form with a tel field. `dist/` also holds the server build, so it
+// is not emptied here.
 export default defineConfig({
   publicDir: false,
-  plugins: [minifyTemplates()],
+  plugins: [minifyTemplates(), inlineCallingCodes()],
   // Lit's production build whatever NODE_ENV says (a test runner sets it to `test`, which would
   // otherwise pick Lit's development build: 4 KB more and a console warning on every page).
   resolve: { conditions: ['module', 'browser', 'production'] },
@@ -24,9 +27,27 @@ export default defineConfig({
     reportCompressedSize: false,
     // Vite's library ES output keeps whitespace and names unless Rolldown is told to minify; the
     // `@__PURE__` annotations it would keep only matter to a bundler, and nobody bundles this file.
-    rolldownOptions: { output: { minify: true, comments: false } },
+    // The chunk keeps a fixed name (no hash): the server serves it at a fixed path, revalidated
+    // like the bundle.
+    rolldownOptions: { output: { minify: true, comments: false, chunkFileNames: 'progressive-profile-[name].js' } },
   },
 });
+
+/**
+ * Replaces widget/calling-codes.ts, in the bundle only, with the table that module computes from
+ * libphonenumber-js's metadata (evaluated here, at build time): the phone chunk then carries the
+ * table and none of the library.
+ */
+export function inlineCallingCodes(): Plugin {
+  return {
+    name: 'pp-inline-calling-codes',
+    apply: 'build',
+    load(id) {
+      if (!/[\\/]widget[\\/]calling-codes\.ts$/.test(id)) return null;
+      return `export const callingCodes = ${JSON.stringify(callingCodes)};`;
+    },
+  };
+}
 
 /**
  * Squeezes the whitespace out of the widget's `html` and `css` tagged templates (a JS minifier

@@ -4,15 +4,21 @@
 // read defensively (own properties of the expected types only), so a broken or hostile answer can
 // neither throw later in the element nor reach Object.prototype.
 import { compileFieldPattern } from '../common/field-rules.js';
-import { FIELD_TYPES } from '../common/wire.js';
+import { FIELD_TYPES, MAX_FIELD_MESSAGE_LENGTH } from '../common/wire.js';
 import type { ContinueResponse, FieldDefinition, FormDefinition, SkipRequest, SubmitRequest } from '../common/wire.js';
 
 /**
  * A wire error code, or `network_error` (fetch failed), `invalid_response` (an answer we cannot
  * read) or `aborted` (the caller gave up). `fields` maps field ids to field error codes, both
- * strings the server chose: look them up as own properties only.
+ * strings the server chose: look them up as own properties only. `messages` maps field ids to the
+ * plain text a validation hook or Auth0 gave (strings only, at most 200 characters each).
  */
-export type Failure = { ok: false; code: string; fields?: ReadonlyMap<string, unknown> };
+export type Failure = {
+  ok: false;
+  code: string;
+  fields?: ReadonlyMap<string, unknown>;
+  messages?: ReadonlyMap<string, string>;
+};
 export type Outcome<T> = { ok: true; data: T } | Failure;
 
 // A server answers within 15 s by contract; past this the connection is presumed lost.
@@ -70,10 +76,14 @@ async function request(url: string, signal: AbortSignal, body?: object): Promise
   }
   if (response.ok) return { ok: true, data };
   // `fields` as the server sent it, keyed by its own properties only; the element reads a code
-  // it does not know (or one that is not a string) as `invalid_format`.
-  return typeof data?.error === 'string'
-    ? { ok: false, code: data.error, fields: new Map(Object.entries(data.fields ?? {})) }
-    : { ok: false, code: 'invalid_response' };
+  // it does not know (or one that is not a string) as `invalid_format`. Of `messages`, only
+  // strings, cut to their first 200 characters (code points; never more than 400 UTF-16 units read).
+  if (typeof data?.error !== 'string') return { ok: false, code: 'invalid_response' };
+  const messages = new Map<string, string>();
+  for (const [id, text] of Object.entries(Object(data.messages))) {
+    if (typeof text === 'string') messages.set(id, [...text.slice(0, 2 * MAX_FIELD_MESSAGE_LENGTH)].slice(0, MAX_FIELD_MESSAGE_LENGTH).join(''));
+  }
+  return { ok: false, code: data.error, fields: new Map(Object.entries(data.fields ?? {})), messages };
 }
 
 /**

@@ -1,15 +1,18 @@
 import { html, LitElement, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import { checkFieldValue, isEmptyValue, selectFieldsToAsk } from '../common/field-rules.js';
-import type { FieldDefinition, FieldValue } from '../common/wire.js';
+import { FIELD_ERROR_CODES } from '../common/wire.js';
+import type { FieldDefinition, FieldValue, SessionTokenClaims } from '../common/wire.js';
 import { loadDraft, saveDraft } from './draft.js';
 import type { DraftValues } from './draft.js';
-import { getForm, postAction } from './form-client.js';
+import { endpointUrl, getForm, postAction } from './form-client.js';
 import type { Outcome } from './form-client.js';
 import { readSessionClaims } from './session-token.js';
 import { format, localize, pickStrings } from './strings.js';
 import type { Strings } from './strings.js';
 import { styles } from './styles.js';
+import { forgetSession, keepSession, recallSession } from './tab-session.js';
+import type { TabSession } from './tab-session.js';
 
 /** Detail of `pp-success`: where and what to POST to resume the login. */
 export interface SuccessDetail {
@@ -24,44 +27,58 @@ export interface ErrorDetail {
 }
 
 /**
- * loading → ready ⇄ busy → done; loading → broken when the page cannot host a form at all.
- * `busy` is a request to /submit or /skip in flight; `done` is final (the login continues).
+ * loading → ready ⇄ busy → done; busy → over after a final error (the session is spent: the form
+ * stays, without buttons, and "Sign in again" is the only way on); loading → notice when there is
+ * no form to show (a setup problem, an unusable session, a form that did not load, a finished
+ * one), and notice → loading on "Try again". `busy` is a request to /submit or /skip in flight;
+ * `done` is final (the login continues).
  */
-type Phase = 'loading' | 'ready' | 'busy' | 'done' | 'broken';
+type Phase = 'loading' | 'ready' | 'busy' | 'done' | 'over' | 'notice';
 
-// The failures the notice explains by name, each with the way out it offers besides keeping what
-// the user typed. Any other code gets `generic`; `upstream_*` and unreadable answers share
-// `upstream_error`. Codes come from the server: only these are looked up, as own properties.
-const WAYS_OUT: Readonly<Record<string, 'retry' | 'restart' | ''>> = {
+// The failures and states the notice explains by name, each with the way out it offers besides
+// keeping what the user typed: `restart` (a link to `restart-url`, and final: the form's buttons
+// go), `back` (the same link, named "Back to the app"), `retry`. Any other code gets `generic`;
+// `upstream_*` and unreadable answers share `upstream_error`. Codes come from the server: only
+// these are looked up, as own properties.
+const WAYS_OUT: Readonly<Record<string, 'retry' | 'restart' | 'back' | ''>> = {
   invalid_fields: '',
+  skip_not_allowed: '',
   session_expired: 'restart',
   invalid_session: 'restart',
   session_used: 'restart',
+  email_unverified: 'restart',
+  identity_exists: 'restart',
   upstream_error: 'retry',
   rate_limited: 'retry',
   network_error: 'retry',
-  missing_endpoint: '',
-  missing_session: '',
-  form_unavailable: '',
+  missing_endpoint: 'restart',
+  missing_session: 'restart',
+  form_unavailable: 'retry',
+  finished: 'back',
 };
-// The field errors shown by name; any other code a server sends reads as `invalid_format`.
-const FIELD_CODES: readonly string[] = [
-  'required', 'too_short', 'too_long', 'pattern', 'invalid_option', 'invalid_format', 'taken', 'too_few', 'too_many', 'rejected', 'password_policy',
-];
+// The field errors shown by name (the wire's); any other code a server sends reads as `invalid_format`.
+const FIELD_CODES: readonly string[] = FIELD_ERROR_CODES;
 const SESSION_PARAMS: readonly string[] = ['state', 'session_token'];
-// The `lang` attribute only re-renders: the language is read from the closest `[lang]` at render
-// time, and the native `lang` property stays HTMLElement's own.
+// A session token whose `exp` passed longer ago than this (by this browser's clock, which may be
+// a little off) is known to be expired before the form loads; the server allows 5 s.
+const CLOCK_SKEW_S = 60;
+// The `lang` attribute only re-renders: the language is read at render time, and the native
+// `lang` property stays HTMLElement's own.
 const LANG = Symbol();
 
 /**
  * Completes a user's profile in the middle of an Auth0 login: loads the form definition from the
  * Progressive Profile server, validates as the user types, submits, and resumes the login by
  * POSTing the continue token to Auth0 as a top-level form. It reads `state` and `session_token`
- * from the page URL and removes them from the address bar. Its language is its `lang` attribute,
- * else the nearest ancestor's (the page's `<html lang>`), else English; English and Spanish are
- * bundled. It never throws into the page: every failure is shown, announced and kept as state.
- * Its styles are a constructable stylesheet: a page whose policy is `style-src 'self'` needs no
- * `'unsafe-inline'` (a browser without adoptedStyleSheets gets a `<style nonce>` from `window.litNonce`).
+ * from the page URL, removes them from the address bar and keeps them in sessionStorage until the
+ * token expires, so a reload of the page works. Its language is its `lang` attribute, else the
+ * session token's `lang` claim, else the nearest ancestor's (the page's `<html lang>`), else
+ * English; English and Spanish are bundled. It never throws into the page: every failure is shown,
+ * announced and kept as state. Its styles are a constructable stylesheet: a page whose policy is
+ * `style-src 'self'` needs no `'unsafe-inline'` (a browser without adoptedStyleSheets gets a
+ * `<style nonce>` from `window.litNonce`). It has no background, frame or padding of its own and
+ * follows the page's `color-scheme` unless `theme` says otherwise. A form with a phone field loads
+ * the calling codes as a second script from the same server (progressive-profile-calling-codes.js).
  *
  * @attr lang - Language of the strings and field labels (`es`, `es-MX`, `en`…).
  *
@@ -72,11 +89,15 @@ const LANG = Symbol();
  * @fires pp-skip - The user chose "Remind me later".
  *
  * @csspart form - The form.
- * @csspart field - One field's wrapper (label, input, hint, error).
- * @csspart label - A field's label.
+ * @csspart field - One field's wrapper (label, input, hint, error); a `fieldset` for radio buttons and multiselects.
+ * @csspart label - A field's label (the `legend` of radio buttons and multiselects).
  * @csspart required-mark - The mark beside a required field's label.
- * @csspart input - A field's input, select or checkbox.
- * @csspart hint - A field's help text.
+ * @csspart input - A field's input, textarea, select, checkbox or radio button.
+ * @csspart option - The label of one radio button or multiselect checkbox.
+ * @csspart country - A phone field's country picker.
+ * @csspart password-toggle - The button that shows or hides a password.
+ * @csspart policy-link - A consent's link to the policy.
+ * @csspart hint - A field's help text and rules.
  * @csspart error - A field's error message (a polite live region, so a new error is announced).
  * @csspart notice - The announced message area (setup problems, failures, the error summary).
  * @csspart email-hint - "Completing the profile of …".
@@ -85,17 +106,18 @@ const LANG = Symbol();
  * @csspart skip-button - The "Remind me later" button.
  * @csspart retry-button - The "Try again" button.
  * @csspart restart-link - The "Sign in again" link.
+ * @csspart back-link - The "Back to the app" link (the form was completed in this tab already).
  *
  * @cssprop --pp-font-family - Font family (default: inherited from the page).
  * @cssprop --pp-color-text - Text colour.
- * @cssprop --pp-color-background - Background colour.
+ * @cssprop --pp-color-background - Background of inputs and buttons (the element itself has none).
  * @cssprop --pp-color-muted - Help text colour.
  * @cssprop --pp-color-border - Input border colour.
  * @cssprop --pp-color-accent - Buttons, links and focus ring.
  * @cssprop --pp-color-accent-text - Text on the accent colour.
  * @cssprop --pp-color-error - Error messages and required marks.
- * @cssprop --pp-radius - Corner radius.
- * @cssprop --pp-spacing - Base spacing.
+ * @cssprop --pp-radius - Corner radius of inputs and buttons.
+ * @cssprop --pp-spacing - Space between fields.
  * @cssprop --pp-max-width - Maximum width of the element.
  * @cssprop --pp-focus-ring - Focus outline (an `outline` value).
  */
@@ -120,34 +142,40 @@ export class ProgressiveProfile extends LitElement {
 
   /** Base URL of the Progressive Profile server; `/form`, `/submit` and `/skip` are appended. */
   declare endpoint?: string;
-  /** Where "Sign in again" leads when the session expired or was already used. */
+  /** Where "Sign in again" (and "Back to the app" after a success) leads; default `/`. */
   declare restartUrl?: string;
   /** The login's `state`; read from the page URL when not set. */
   declare state?: string;
   /** The session token (T1); read from the page URL's `session_token` when not set. */
   declare sessionToken?: string;
-  /** `light` or `dark`; unset follows the page's `prefers-color-scheme`. */
+  /** `light` or `dark`; unset follows the page's `color-scheme` (`light dark` follows the system). */
   declare theme?: 'light' | 'dark';
   /** Overrides any of the user-visible strings, in every language. */
   declare strings?: Partial<Strings>;
 
   private declare phase: Phase;
-  /** What the notice explains: a wire code, `network_error`, `invalid_response` or a setup problem. */
+  /** What the notice explains: a wire code, `network_error`, `invalid_response`, a setup problem or `finished`. */
   private declare problem?: string;
 
   #fields: FieldDefinition[] = [];
   #allowSkip = false;
+  // T1 names nothing this form asks: the form sends itself at once, empty.
+  #asksNothing = false;
   #values: DraftValues = {};
   // Inputs the browser cannot read (a half-typed number or date): they count as invalid_format.
   #unreadable = new Set<string>();
-  // Fields validated as the user types: blurred once, or all of them after a submit attempt.
+  // Fields validated as the user types: left once, or all of them after a submit attempt.
   #touched = new Set<string>();
   #serverErrors = new Map<string, unknown>();
+  #serverMessages: ReadonlyMap<string, string> = new Map();
+  // Password fields whose text shows.
+  #shown = new Set<string>();
   #lastAction: 'submit' | 'skip' = 'submit';
-  #state = '';
-  #token = '';
-  #sub?: string;
-  #emailHint?: string;
+  #session?: TabSession | 'finished';
+  #claims?: SessionTokenClaims;
+  // The phone chunk's table (country → calling code), once loaded for a form with a tel field.
+  #callingCodes?: Readonly<Record<string, string>>;
+  #countryLists = new Map<string, [string, string][]>();
   // The request in flight: a newer one replaces it, and only the latest one's answer is used.
   #request?: AbortController;
 
@@ -158,20 +186,35 @@ export class ProgressiveProfile extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    addEventListener('pageshow', this.#handlePageShow);
     if (this.hasUpdated && this.phase === 'loading') void this.#load();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    removeEventListener('pageshow', this.#handlePageShow);
     // A form no longer shown need not load; a submit in flight is left to finish.
     if (this.phase === 'loading') this.#request?.abort();
   }
 
-  protected override firstUpdated(): void {
+  // Before the first render, so that the loading text already speaks T1's language.
+  protected override willUpdate(): void {
+    if (this.hasUpdated) return;
     const params = new URLSearchParams(location.search);
-    this.#state = this.state || params.get('state') || '';
-    this.#token = this.sessionToken || params.get('session_token') || '';
+    const state = this.state || params.get('state');
+    const token = this.sessionToken || params.get('session_token');
     removeSessionParams();
+    if (state && token) {
+      this.#session = { state, token };
+      this.#claims = readSessionClaims(token);
+      keepSession(this.#session, this.#claims?.exp ?? 0);
+    } else {
+      this.#session = recallSession();
+      if (typeof this.#session === 'object') this.#claims = readSessionClaims(this.#session.token);
+    }
+  }
+
+  protected override firstUpdated(): void {
     void this.#load();
   }
 
@@ -191,31 +234,62 @@ export class ProgressiveProfile extends LitElement {
   }
 
   async #load(): Promise<void> {
-    if (!this.endpoint) return this.#breakDown('missing_endpoint', 'no endpoint');
-    if (!this.#state || !this.#token) return this.#breakDown('missing_session', 'no state or session_token');
-    const claims = readSessionClaims(this.#token);
-    this.#sub = claims.sub;
-    this.#emailHint = claims.email_hint;
+    const claims = this.#claims;
+    if (!this.endpoint) return this.#showNotice('missing_endpoint', 'no endpoint');
+    if (this.#session === 'finished') return this.#showNotice('finished');
+    if (!this.#session) return this.#showNotice('missing_session', 'no state or session_token');
+    if (!claims) return this.#showNotice('invalid_session', 'malformed session_token');
+    if ((claims.exp ?? Infinity) < Date.now() / 1000 - CLOCK_SKEW_S) return this.#showNotice('session_expired', 'expired session_token');
     const endpoint = this.endpoint;
-    const outcome = await this.#latest((signal) => getForm(endpoint, signal));
+    const outcome = await this.#latest(async (signal) => {
+      const form = await getForm(endpoint, signal);
+      if (form.ok && !this.#callingCodes && form.data.fields.some((field) => field.type === 'tel')) {
+        this.#callingCodes = await loadCallingCodes();
+        if (!this.#callingCodes) console.warn('<progressive-profile>: no calling codes; phone fields take international numbers');
+      }
+      return form;
+    });
     if (!outcome) return;
-    if (!outcome.ok) return this.#breakDown('form_unavailable', `GET /form: ${outcome.code}`);
-    this.#fields = selectFieldsToAsk(outcome.data.fields, claims.fields);
-    this.#allowSkip = outcome.data.allow_skip;
-    if (this.#sub) this.#values = loadDraft(this.#sub, this.#fields.map((field) => field.id));
+    if (!outcome.ok) {
+      const url = endpointUrl(endpoint, 'form');
+      return this.#showNotice(
+        'form_unavailable',
+        outcome.code === 'network_error' && new URL(url).origin !== location.origin
+          ? `GET ${url} failed: if the server is up, add this page's origin ${location.origin} to its ALLOWED_ORIGINS`
+          : `GET /form: ${outcome.code}`,
+      );
+    }
+    const claimed = claims.fields;
+    this.#fields = selectFieldsToAsk(outcome.data.fields, claimed);
+    this.#asksNothing = !!claimed && !this.#fields.some((field) => claimed.includes(field.id));
+    if (this.#asksNothing) this.#fields = [];
+    this.#allowSkip = outcome.data.allow_skip && claims.allow_skip !== false;
+    if (claims.sub) {
+      this.#values = loadDraft(
+        claims.sub,
+        this.#fields.filter((field) => field.type !== 'password').map((field) => field.id),
+      );
+    }
     if (!this.#move('loading', 'ready')) return;
     await this.updateComplete;
     this.#emit('pp-ready');
+    if (this.#asksNothing) void this.#send('submit');
   }
 
-  #breakDown(problem: string, reason: string): void {
-    if (!this.#move('loading', 'broken')) return;
+  /** Shows only a notice instead of a form; `reason`, when given, goes to the console for the site owner. */
+  #showNotice(problem: string, reason?: string): void {
+    if (!this.#move('loading', 'notice')) return;
     this.problem = problem;
-    console.warn(`<progressive-profile>: ${reason}`);
+    if (reason) console.warn(`<progressive-profile>: ${reason}`);
   }
+
+  // Back to a page left after a success (the browser kept it as it was): it says so, with a way on.
+  #handlePageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && this.#move('done', 'notice')) this.problem = 'finished';
+  };
 
   get #language(): string {
-    return this.closest('[lang]')?.getAttribute('lang') || 'en';
+    return this.getAttribute('lang') || this.#claims?.lang || this.parentElement?.closest('[lang]')?.getAttribute('lang') || 'en';
   }
 
   get #text(): Strings {
@@ -226,107 +300,257 @@ export class ProgressiveProfile extends LitElement {
     const text = this.#text;
     const phase = this.phase;
     if (phase === 'loading') return html`<p role="status">${text.loading}</p>`;
-    if (phase === 'broken') return html`<div part="notice" role="alert">${this.#renderProblem(text)}</div>`;
+    const notice = html`<div part="notice" role="alert">${this.#renderProblem(text)}</div>`;
+    if (phase === 'notice') return notice;
+    if (this.#asksNothing) return html`<p role="status">${text.nothing}</p>${notice}`;
     const isBusy = phase === 'busy';
     const isLocked = phase !== 'ready';
+    const claims = this.#claims!;
     return html`
       <form part="form" novalidate @submit=${this.#handleSubmit}>
-        ${this.#emailHint ? html`<p part="email-hint">${format(text.emailHint, { email: this.#emailHint })}</p>` : nothing}
+        ${claims.email_hint ? html`<p part="email-hint">${format(text.emailHint, { email: claims.email_hint })}</p>` : nothing}
         ${this.#fields.some((field) => field.required) ? html`<p class="hint">${text.requiredLegend}</p>` : nothing}
-        ${this.#fields.map((field, index) => this.#renderField(field, index, text))}
-        <div part="notice" role="alert">${this.#renderProblem(text)}</div>
-        <div part="actions" class="actions">
-          <button part="submit-button" class="submit" aria-busy=${isBusy} aria-disabled=${isLocked}>
-            ${isBusy ? text.submitting : phase === 'done' ? text.done : text.submit}
-          </button>
-          ${this.#allowSkip
-            ? html`<button part="skip-button" type="button" aria-disabled=${isLocked} @click=${this.#handleSkip}>
-                ${text.skip}
-              </button>`
-            : nothing}
-        </div>
+        ${this.#fields.map((field, index) => this.#renderField(field, index, text))} ${notice}
+        ${phase === 'over'
+          ? nothing
+          : html`<div part="actions" class="actions">
+              <button part="submit-button" class="submit" aria-busy=${isBusy} aria-disabled=${isLocked}>
+                ${isBusy ? text.submitting : phase === 'done' ? text.done : text.submit}
+              </button>
+              ${this.#allowSkip
+                ? html`<button part="skip-button" type="button" aria-disabled=${isLocked} @click=${this.#handleSkip}>
+                    ${text.skip}
+                  </button>`
+                : nothing}
+            </div>`}
       </form>
     `;
   }
 
   #renderField(field: FieldDefinition, index: number, text: Strings): TemplateResult {
     const lang = this.#language;
+    const { id: name, type, required } = field;
+    const id = `f${index}`;
     const error = this.#errorOf(field);
-    const help = localize(field.help, lang);
-    const value = this.#values[field.id];
-    const describedBy = [help && `h${index}`, error && `e${index}`].filter(Boolean).join(' ') || nothing;
+    const hint = [localize(field.help, lang), this.#describeRules(field, text)].filter(Boolean).join(' ');
+    const describedBy = [hint && `h${index}`, error && `e${index}`].filter(Boolean).join(' ') || nothing;
+    const value = this.#values[name];
+    const label = html`${localize(field.label, lang)}${required
+      ? html`<span part="required-mark" aria-hidden="true"> *</span>`
+      : nothing}`;
     const onInput = (event: Event) => this.#handleInput(field, event.target as HTMLInputElement);
     const onBlur = () => {
-      this.#touched.add(field.id);
+      this.#touched.add(name);
       this.requestUpdate();
     };
-    const control =
-      field.type === 'select'
-        ? html`<select
-            part="input"
-            id="f${index}"
-            autocomplete=${field.autocomplete ?? nothing}
-            ?required=${field.required}
-            aria-invalid=${!!error}
-            aria-describedby=${describedBy}
-            @input=${onInput}
-            @blur=${onBlur}
-          >
-            <option value="">${text.choose}</option>
-            ${field.options?.map(
-              (option) =>
-                html`<option value=${option.value} ?selected=${option.value === value}>${localize(option.label, lang)}</option>`,
-            )}
-          </select>`
-        : html`<input
-            part="input"
-            id="f${index}"
-            type=${field.type}
-            .value=${typeof value === 'string' ? value : ''}
-            .checked=${value === true}
-            autocomplete=${field.autocomplete ?? nothing}
-            inputmode=${field.type === 'number' ? 'decimal' : nothing}
-            placeholder=${localize(field.placeholder, lang) || nothing}
-            ?required=${field.required}
-            aria-invalid=${!!error}
-            aria-describedby=${describedBy}
-            @input=${onInput}
-            @blur=${onBlur}
-          />`;
     // The error container is always there and live, so an error appearing in it is announced;
     // it carries part="error" only while it shows one.
-    return html`<div part="field" class=${field.type}>
-      <label part="label" for="f${index}"
-        >${localize(field.label, lang)}${field.required
-          ? html`<span part="required-mark" aria-hidden="true"> *</span>`
-          : nothing}</label
-      >
-      ${control} ${help ? html`<p part="hint" class="hint" id="h${index}">${help}</p>` : nothing}
+    const messages = html`${hint ? html`<p part="hint" class="hint" id="h${index}">${hint}</p>` : nothing}
       <p part=${error ? 'error' : nothing} class="error" id="e${index}" aria-live="polite">${error
-          ? format(text[error], { n: error === 'too_short' ? field.minLength : field.maxLength })
-          : nothing}</p>
+          ? this.#describeError(field, error, text)
+          : nothing}</p>`;
+
+    if (type === 'radio' || type === 'multiselect') {
+      return html`<fieldset part="field" aria-describedby=${describedBy}>
+        <legend part="label">${label}</legend>
+        ${field.options?.map(
+          (option, n) =>
+            html`<label part="option"
+              ><input
+                part="input"
+                id=${n ? nothing : id}
+                type=${type === 'radio' ? 'radio' : 'checkbox'}
+                name=${id}
+                value=${option.value}
+                .checked=${Array.isArray(value) ? value.includes(option.value) : value === option.value}
+                ?required=${required && type === 'radio'}
+                aria-invalid=${!!error}
+                @input=${onInput}
+              />${localize(option.label, lang)}</label
+            >`,
+        )}
+        ${messages}
+      </fieldset>`;
+    }
+
+    const autocomplete = field.autocomplete ?? nothing;
+    const placeholder = localize(field.placeholder, lang) || nothing;
+    let control: TemplateResult;
+    if (type === 'select') {
+      control = html`<select
+        part="input"
+        id=${id}
+        autocomplete=${autocomplete}
+        ?required=${required}
+        aria-invalid=${!!error}
+        aria-describedby=${describedBy}
+        @input=${onInput}
+        @blur=${onBlur}
+      >
+        <option value="">${text.choose}</option>
+        ${field.options?.map(
+          (option) => html`<option value=${option.value} ?selected=${option.value === value}>${localize(option.label, lang)}</option>`,
+        )}
+      </select>`;
+    } else if (type === 'textarea') {
+      control = html`<textarea
+        part="input"
+        id=${id}
+        rows="3"
+        .value=${typeof value === 'string' ? value : ''}
+        autocomplete=${autocomplete}
+        placeholder=${placeholder}
+        ?required=${required}
+        aria-invalid=${!!error}
+        aria-describedby=${describedBy}
+        @input=${onInput}
+        @blur=${onBlur}
+      ></textarea>`;
+    } else {
+      const [country, number] = this.#phoneParts(field);
+      const isShown = this.#shown.has(name);
+      control = html`<input
+        part="input"
+        id=${id}
+        type=${type === 'consent' ? 'checkbox' : type === 'password' && isShown ? 'text' : type}
+        .value=${type === 'tel' ? number : typeof value === 'string' ? value : ''}
+        .checked=${value === true}
+        autocomplete=${type === 'password' ? 'new-password' : autocomplete}
+        spellcheck=${type === 'password' ? 'false' : nothing}
+        inputmode=${type === 'number' ? 'decimal' : nothing}
+        placeholder=${placeholder}
+        ?required=${required}
+        aria-invalid=${!!error}
+        aria-describedby=${describedBy}
+        @input=${onInput}
+        @blur=${onBlur}
+      />`;
+      if (type === 'tel' && this.#callingCodes) {
+        const countries = this.#listCountries(field, lang);
+        control = html`<div class="row">
+          <select part="country" aria-label="${localize(field.label, lang)}, ${text.country}" @input=${onInput}>
+            <option value="">${text.choose}</option>
+            ${countries.map(([code, title]) => html`<option value=${code} ?selected=${code === country}>${title}</option>`)}
+          </select>
+          ${control}
+        </div>`;
+      } else if (type === 'password') {
+        const onToggle = () => {
+          if (!this.#shown.delete(name)) this.#shown.add(name);
+          this.requestUpdate();
+        };
+        control = html`<div class="row">
+          ${control}
+          <button part="password-toggle" type="button" aria-pressed=${isShown} @click=${onToggle}>${text.showPassword}</button>
+        </div>`;
+      } else if (type === 'consent' && /^https?:\/\/./i.test(field.policy_url!)) {
+        control = html`${control}<a part="policy-link" href=${field.policy_url!} target="_blank" rel="noopener">${text.policy}</a>`;
+      }
+    }
+    return html`<div part="field" class=${type}>
+      <label part="label" for=${id}>${label}</label>
+      ${control} ${messages}
     </div>`;
   }
 
   #renderProblem(text: Strings): TemplateResult | typeof nothing {
     if (!this.problem) return nothing;
     const key = messageKey(this.problem);
+    const way = WAYS_OUT[key];
     return html`<p>${text[key]}</p>
-      ${WAYS_OUT[key] === 'retry'
+      ${way === 'retry'
         ? html`<button part="retry-button" type="button" @click=${this.#handleRetry}>${text.retry}</button>`
         : nothing}
-      ${WAYS_OUT[key] === 'restart' && this.restartUrl
-        ? html`<a part="restart-link" href=${this.restartUrl}>${text.restart}</a>`
+      ${way === 'restart' || way === 'back'
+        ? html`<a part="${way}-link" href=${this.restartUrl || '/'}>${way === 'back' ? text.back : text.restart}</a>`
         : nothing}`;
   }
 
-  /** The value as the wire carries it: trimmed text, a number, a boolean; NaN when the browser cannot read the input. */
+  /** The rules as the widget checks them: a password's connection minimum, a required multiselect's one item. */
+  #rulesOf(field: FieldDefinition): FieldDefinition {
+    const minimum = field.password_policy?.min_length;
+    if (field.type === 'password' && typeof minimum === 'number') return { ...field, minLength: Math.max(field.minLength ?? 0, minimum) };
+    if (field.type === 'multiselect' && field.required) return { ...field, minItems: Math.max(field.minItems ?? 0, 1) };
+    return field;
+  }
+
+  /** The rules a user should know before typing: a password policy in words, how many to choose, that a phone number needs its country code. */
+  #describeRules(field: FieldDefinition, text: Strings): string {
+    const { type, minLength, minItems, maxItems } = this.#rulesOf(field);
+    const level = field.password_policy?.policy;
+    if (type === 'password' && level) {
+      // In words, level by level: each adds to the one before (`none` reads as `low`).
+      return [
+        format(text.password_low, { n: minLength ?? 1 }),
+        level === 'fair' && text.password_fair,
+        (level === 'good' || level === 'excellent') && text.password_good,
+        level === 'excellent' && text.password_excellent,
+      ].filter(Boolean).join(' ');
+    }
+    if (type === 'multiselect') {
+      if (minItems && maxItems && minItems < maxItems) return format(text.between, { min: minItems, max: maxItems });
+      if (minItems) return format(text.too_few, { n: minItems });
+      if (maxItems) return format(text.too_many, { n: maxItems });
+    }
+    return type === 'tel' && !this.#callingCodes ? text.international : '';
+  }
+
+  /** A field error in words: the server's own text for `rejected` and `password_policy` when it gave one, else ours. */
+  #describeError(field: FieldDefinition, code: keyof Strings, text: Strings): string {
+    const given = (code === 'rejected' || code === 'password_policy') && this.#serverMessages.get(field.id);
+    if (given) return given;
+    const rules = this.#rulesOf(field);
+    const n = { too_short: rules.minLength, too_long: rules.maxLength, too_few: rules.minItems, too_many: rules.maxItems }[code as string];
+    return format(text[code], { n });
+  }
+
+  /** The countries a phone field offers, `[code, "Name +calling code"]`, named and sorted in `lang` (by code for a tag the browser refuses). */
+  #listCountries(field: FieldDefinition, lang: string): [string, string][] {
+    const key = `${lang} ${field.id}`;
+    const codes = this.#callingCodes!;
+    let list = this.#countryLists.get(key);
+    if (!list) {
+      let names: Intl.DisplayNames | undefined;
+      try {
+        names = new Intl.DisplayNames(lang, { type: 'region' });
+      } catch {
+        // codes instead of names
+      }
+      const offered = Array.isArray(field.countries) ? field.countries.filter((code) => Object.hasOwn(codes, code)) : [];
+      list = (offered.length ? offered : Object.keys(codes)).map((code) => [code, `${names?.of(code) ?? code} +${codes[code]}`]);
+      if (names) list.sort((a, b) => a[1].localeCompare(b[1], lang));
+      this.#countryLists.set(key, list);
+    }
+    return list;
+  }
+
+  /** A phone field's country (the chosen one, else the field's default) and number as typed. */
+  #phoneParts(field: FieldDefinition): [string, string] {
+    const raw = this.#values[field.id];
+    if (Array.isArray(raw)) return [raw[0] ?? '', raw[1] ?? ''];
+    return [typeof field.default_country === 'string' ? field.default_country : '', typeof raw === 'string' ? raw : ''];
+  }
+
+  /**
+   * The value as the wire carries it: trimmed text (a password as typed), a number, a boolean, the
+   * chosen options; a phone number with its country's calling code unless typed with a `+`; NaN
+   * when the browser cannot read the input.
+   */
   #wireValue(field: FieldDefinition): FieldValue {
     const raw = this.#values[field.id];
+    const { type } = field;
     if (this.#unreadable.has(field.id)) return Number.NaN;
-    if (field.type === 'checkbox') return raw === true;
+    if (type === 'checkbox' || type === 'consent') return raw === true;
+    if (type === 'multiselect') return Array.isArray(raw) ? raw : [];
+    if (type === 'tel') {
+      const [country, typed] = this.#phoneParts(field);
+      const number = typed.trim();
+      const codes = this.#callingCodes;
+      return !number || number[0] === '+' || !codes || !Object.hasOwn(codes, country) ? number : `+${codes[country]} ${number}`;
+    }
     if (typeof raw !== 'string') return null;
-    if (field.type === 'number') return raw.trim() ? Number(raw) : null;
+    if (type === 'password') return raw;
+    if (type === 'number') return raw.trim() ? Number(raw) : null;
     return raw.trim();
   }
 
@@ -334,7 +558,7 @@ export class ProgressiveProfile extends LitElement {
   #errorOf(field: FieldDefinition): keyof Strings | null {
     const code = this.#serverErrors.get(field.id);
     if (this.#serverErrors.has(field.id)) return FIELD_CODES.includes(code as string) ? (code as keyof Strings) : 'invalid_format';
-    return this.#touched.has(field.id) ? checkFieldValue(field, this.#wireValue(field)) : null;
+    return this.#touched.has(field.id) ? checkFieldValue(this.#rulesOf(field), this.#wireValue(field)) : null;
   }
 
   #hasErrors(): boolean {
@@ -342,18 +566,34 @@ export class ProgressiveProfile extends LitElement {
   }
 
   #handleInput(field: FieldDefinition, input: HTMLInputElement): void {
+    const { id, type } = field;
     // A half-typed number or date reads as "" with badInput: keep the last readable value, so the
     // re-render does not wipe what the user is typing.
-    if (input.validity.badInput) this.#unreadable.add(field.id);
+    if (input.validity.badInput) this.#unreadable.add(id);
     else {
-      this.#unreadable.delete(field.id);
-      this.#values[field.id] = field.type === 'checkbox' ? input.checked : input.value;
+      this.#unreadable.delete(id);
+      const [country, number] = this.#phoneParts(field);
+      this.#values[id] =
+        type === 'multiselect'
+          ? [...input.closest('fieldset')!.querySelectorAll('input')].filter((box) => box.checked).map((box) => box.value)
+          : type === 'tel'
+            ? input.localName === 'select' ? [input.value, number] : [country, input.value]
+            : input.type === 'checkbox' ? input.checked : input.value;
     }
-    this.#serverErrors.delete(field.id);
+    // Radio buttons and checkboxes of a group are checked as they are ticked, not when the group is left.
+    if (type === 'radio' || type === 'multiselect') this.#touched.add(id);
+    this.#serverErrors.delete(id);
     // The summary goes once the user has fixed every field it pointed at.
     if (this.problem === 'invalid_fields' && !this.#hasErrors()) this.problem = undefined;
-    if (this.#sub) saveDraft(this.#sub, this.#values);
+    this.#saveDraft();
     this.requestUpdate();
+  }
+
+  // Never a password: the draft is what sessionStorage keeps.
+  #saveDraft(): void {
+    const sub = this.#claims?.sub;
+    const kept = this.#fields.filter((field) => field.type !== 'password' && Object.hasOwn(this.#values, field.id));
+    if (sub) saveDraft(sub, Object.fromEntries(kept.map((field) => [field.id, this.#values[field.id]])));
   }
 
   #handleSubmit(event: Event): void {
@@ -376,7 +616,10 @@ export class ProgressiveProfile extends LitElement {
   }
 
   #handleRetry(event: Event): void {
-    if (this.#lastAction === 'skip') this.#handleSkip();
+    if (this.#move('notice', 'loading')) {
+      this.problem = undefined;
+      void this.#load();
+    } else if (this.#lastAction === 'skip') this.#handleSkip();
     else this.#handleSubmit(event);
   }
 
@@ -384,11 +627,12 @@ export class ProgressiveProfile extends LitElement {
     if (!this.#move('ready', 'busy')) return;
     this.#lastAction = action;
     this.problem = undefined;
-    const session = { state: this.#state, session_token: this.#token };
+    const { state, token } = this.#session as TabSession;
+    const session = { state, session_token: token };
     const values: Record<string, FieldValue> = {};
     for (const field of this.#fields) {
       const value = this.#wireValue(field);
-      if (field.type === 'checkbox' || !isEmptyValue(value)) values[field.id] = value;
+      if (field.type === 'checkbox' || field.type === 'consent' || !isEmptyValue(value)) values[field.id] = value;
     }
     const endpoint = this.endpoint!;
     const body = action === 'skip' ? session : { ...session, values };
@@ -396,17 +640,25 @@ export class ProgressiveProfile extends LitElement {
     if (!outcome) return;
     if (outcome.ok) {
       // Saved: the form is finished whoever continues the login (this element, or the host that
-      // canceled pp-success), so its button reads "Done" and sends nothing more.
+      // canceled pp-success), so its button reads "Done" and sends nothing more; the tab keeps
+      // only the mark that it is finished.
       this.#move('busy', 'done');
+      forgetSession(true);
       const detail = { continueUrl: outcome.data.continue_url, sessionToken: outcome.data.session_token };
       if (this.#emit('pp-success', detail, true)) postToContinue(detail);
       return;
     }
-    this.#move('busy', 'ready');
+    const key = messageKey(outcome.code);
+    // A spent or refused session ends the form: what was typed stays in the draft for the next one.
+    const isFinal = WAYS_OUT[key] === 'restart';
+    this.#move('busy', isFinal ? 'over' : 'ready');
+    if (isFinal) forgetSession();
+    if (outcome.code === 'skip_not_allowed') this.#allowSkip = false;
     this.problem = outcome.code;
     this.#serverErrors = new Map(outcome.fields);
+    this.#serverMessages = outcome.messages ?? new Map();
     if (this.#serverErrors.size) void this.#focusFirstInvalid();
-    this.#emit('pp-error', { code: outcome.code, message: this.#text[messageKey(outcome.code)] });
+    this.#emit('pp-error', { code: outcome.code, message: this.#text[key] });
   }
 
   async #focusFirstInvalid(): Promise<void> {
@@ -425,6 +677,17 @@ export class ProgressiveProfile extends LitElement {
 function messageKey(code: string): keyof Strings {
   if (code.startsWith('upstream_') || code === 'invalid_response') return 'upstream_error';
   return Object.hasOwn(WAYS_OUT, code) ? (code as keyof Strings) : 'generic';
+}
+
+/** The phone chunk's table; undefined when it fails to load or takes over 10 s (phone fields then take an international number). */
+function loadCallingCodes(): Promise<Readonly<Record<string, string>> | undefined> {
+  return Promise.race([
+    import('./calling-codes.js').then(
+      (chunk) => chunk.callingCodes,
+      () => undefined,
+    ),
+    new Promise<undefined>((resolve) => setTimeout(resolve, 10_000)),
+  ]);
 }
 
 // A top-level POST keeps the continue token out of URLs, history and referrers.

@@ -1,5 +1,5 @@
-// Every user-visible string of the widget, in one typed object per language. `{n}` and `{email}`
-// are filled in at render time. Site owners override any of them through the `strings` property.
+// Every user-visible string of the widget, in one typed object per language. `{n}`, `{min}`,
+// `{max}` and `{email}` are filled in at render time. Site owners override any of them through the `strings` property.
 // Failure messages are keyed by the wire code they explain.
 
 export interface Strings {
@@ -14,6 +14,31 @@ export interface Strings {
   skip: string;
   retry: string;
   restart: string;
+  /** After a success, when the page is shown again (Back, a reload): the form is finished. */
+  finished: string;
+  /** The link of `finished`, to `restart-url`. */
+  back: string;
+  /** T1 names no field this form asks for: the login continues at once. */
+  nothing: string;
+  /** The accessible name of a phone field's country picker, after the field's label. */
+  country: string;
+  /** A phone field's hint when the calling codes could not be loaded (a plain international number). */
+  international: string;
+  /** The link beside a consent box. */
+  policy: string;
+  /** The password field's show/hide toggle button (its name; `aria-pressed` says whether the password shows). */
+  showPassword: string;
+  /**
+   * The connection's password rules shown under a password field, in words: `password_low` for
+   * `none` and `low`; `fair` adds `password_fair`, `good` adds `password_good`, `excellent` adds
+   * `password_good` and `password_excellent`.
+   */
+  password_low: string;
+  password_fair: string;
+  password_good: string;
+  password_excellent: string;
+  /** A multiselect's hint when it has both `minItems` and `maxItems` (one of them alone reads as `too_few` / `too_many`). */
+  between: string;
   required: string;
   too_short: string;
   too_long: string;
@@ -30,6 +55,9 @@ export interface Strings {
   session_expired: string;
   invalid_session: string;
   session_used: string;
+  skip_not_allowed: string;
+  email_unverified: string;
+  identity_exists: string;
   /** Every `upstream_*` code and an answer the widget cannot read. */
   upstream_error: string;
   rate_limited: string;
@@ -52,6 +80,18 @@ export const en: Strings = {
   skip: 'Remind me later',
   retry: 'Try again',
   restart: 'Sign in again',
+  finished: 'You are all set.',
+  back: 'Back to the app',
+  nothing: 'Nothing to complete.',
+  country: 'country',
+  international: 'Start with + and the country code.',
+  policy: 'Read the policy (new tab)',
+  showPassword: 'Show password',
+  password_low: 'At least {n} characters.',
+  password_fair: 'Use lower-case and upper-case letters and a digit.',
+  password_good: 'Use three of: lower-case, upper-case, digits, symbols.',
+  password_excellent: 'No character more than twice in a row.',
+  between: 'Choose {min} to {max}.',
   required: 'This field is required.',
   too_short: 'At least {n} characters.',
   too_long: 'At most {n} characters.',
@@ -67,6 +107,9 @@ export const en: Strings = {
   session_expired: 'Your session has expired.',
   invalid_session: 'This link is not valid.',
   session_used: 'This form was already sent.',
+  skip_not_allowed: 'This form cannot be skipped.',
+  email_unverified: 'Verify your email address first.',
+  identity_exists: 'This email already has an account: sign in with it.',
   upstream_error: 'Your profile could not be saved.',
   rate_limited: 'Too many attempts. Wait a moment.',
   network_error: 'The server could not be reached.',
@@ -87,6 +130,18 @@ export const es: Strings = {
   skip: 'Recordármelo más tarde',
   retry: 'Reintentar',
   restart: 'Volver a iniciar sesión',
+  finished: 'Todo listo.',
+  back: 'Volver a la aplicación',
+  nothing: 'No hay nada que completar.',
+  country: 'país',
+  international: 'Empieza por + y el prefijo del país.',
+  policy: 'Leer la política (pestaña nueva)',
+  showPassword: 'Mostrar contraseña',
+  password_low: 'Al menos {n} caracteres.',
+  password_fair: 'Usa minúsculas, mayúsculas y un número.',
+  password_good: 'Usa tres de: minúsculas, mayúsculas, números, símbolos.',
+  password_excellent: 'Ningún carácter más de dos veces seguidas.',
+  between: 'Elige de {min} a {max}.',
   required: 'Este campo es obligatorio.',
   too_short: 'Mínimo {n} caracteres.',
   too_long: 'Máximo {n} caracteres.',
@@ -102,6 +157,9 @@ export const es: Strings = {
   session_expired: 'Tu sesión ha caducado.',
   invalid_session: 'Este enlace no es válido.',
   session_used: 'Este formulario ya se envió.',
+  skip_not_allowed: 'Este formulario no se puede omitir.',
+  email_unverified: 'Primero verifica tu correo.',
+  identity_exists: 'Este correo ya tiene una cuenta: inicia sesión con ella.',
   upstream_error: 'No se pudo guardar tu perfil.',
   rate_limited: 'Demasiados intentos. Espera un momento.',
   network_error: 'No se pudo contactar con el servidor.',

@@ -24,6 +24,9 @@ const STYLE_PROPERTIES = [
   'grid-template-columns',
   'color-scheme',
   'max-width',
+  'flex-wrap',
+  'flex-basis',
+  'min-height',
 ];
 
 function describeRendering(element: ProgressiveProfile): unknown {
@@ -89,6 +92,33 @@ describe('the built bundle renders what the sources render', () => {
       $(element, '[part="submit-button"]').click();
       await element.updateComplete;
       await element.updateComplete;
+    });
+    await expectSameRenderingAfter(elements, async (element) => {
+      element.setAttribute('lang', 'es');
+      element.theme = 'dark';
+    });
+  });
+
+  it('for every revision-2 field type: loaded, with errors shown, ticked, typed, with the password shown, and in Spanish', async () => {
+    const elements = await openBoth('state=S1&form=r2');
+    for (const element of elements) {
+      await waitUntil(() => element.shadowRoot!.querySelector('[part="country"]'), 'no country picker');
+    }
+    await expectSameRenderingAfter(elements);
+    await expectSameRenderingAfter(elements, async (element) => {
+      $(element, '[part="submit-button"]').click();
+      await element.updateComplete;
+      await element.updateComplete;
+    });
+    await expectSameRenderingAfter(elements, async (element) => {
+      for (const box of element.shadowRoot!.querySelectorAll<HTMLInputElement>('fieldset input')) {
+        box.checked = true;
+        box.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+      }
+      await type(element, 'About you', 'One\ntwo');
+      await type(element, 'Mobile', '612 345 678');
+      await type(element, 'Password', 'secret');
+      $(element, '[part="password-toggle"]').click();
     });
     await expectSameRenderingAfter(elements, async (element) => {
       element.setAttribute('lang', 'es');

@@ -5,7 +5,7 @@ import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
 
 export interface FramedPage {
   frame: HTMLIFrameElement;
-  window: Window & typeof globalThis & { violations: string[] };
+  window: Window & typeof globalThis & { violations: string[]; warnings: string[] };
   element: ProgressiveProfile;
 }
 

@@ -16,6 +16,7 @@ import {
   inputOf,
   json,
   mount,
+  NOW_S,
   noticeOf,
   reset,
   stubFetch,
@@ -26,7 +27,7 @@ import {
 
 const continueForms = captureContinueForms();
 const { submitted } = continueForms;
-const SESSION = `endpoint="https://profile.example.com" state="S1" session-token="${tokenFor({ sub: 'auth0|mallory', iat: 1, exp: 2 })}"`;
+const SESSION = `endpoint="https://profile.example.com" state="S1" session-token="${tokenFor({ sub: 'auth0|mallory', iat: NOW_S, exp: NOW_S + 3600 })}"`;
 
 async function settled(element: ProgressiveProfile): Promise<void> {
   await waitUntil(() => $(element, '[part="submit-button"]').getAttribute('aria-busy') === 'false', 'still busy');
@@ -178,6 +179,14 @@ describe('<progressive-profile> against hostile error answers', () => {
     ['an error code constructor', () => json(500, { error: 'constructor', fields: { company_name: 'hasOwnProperty' } }), 'constructor', 'Enter a valid value.'],
     ['an error code that names a non-error string', () => json(400, { error: 'submit' }), 'submit', null],
     ['an error that is not a string', () => json(400, { error: { toString: 'x' } }), 'invalid_response', null],
+    ['messages that are a string', () => json(422, { error: 'invalid_fields', fields: { company_name: 'rejected' }, messages: 'constructor' }), 'invalid_fields', 'This value is not accepted.'],
+    ['messages that are null', () => json(422, { error: 'invalid_fields', fields: { company_name: 'rejected' }, messages: null }), 'invalid_fields', 'This value is not accepted.'],
+    ['messages that are an array', () => json(422, { error: 'invalid_fields', fields: { company_name: 'rejected' }, messages: ['Nope'] }), 'invalid_fields', 'This value is not accepted.'],
+    ['a message that is an object', () => json(422, { error: 'invalid_fields', fields: { company_name: 'rejected' }, messages: { company_name: { toString: 'x' } } }), 'invalid_fields', 'This value is not accepted.'],
+    ['a message that is a number', () => json(422, { error: 'invalid_fields', fields: { company_name: 'password_policy' }, messages: { company_name: 42 } }), 'invalid_fields', 'This password is too weak.'],
+    ['a message of a million characters', () => json(422, { error: 'invalid_fields', fields: { company_name: 'rejected' }, messages: { company_name: 'x'.repeat(1_000_000) } }), 'invalid_fields', 'x'.repeat(200)],
+    ['a message under an __proto__ id', () => text('{"error":"invalid_fields","fields":{"company_name":"rejected"},"messages":{"__proto__":"evil","company_name":"Nope"}}', 422), 'invalid_fields', 'Nope'],
+    ['a message holding markup', () => json(422, { error: 'invalid_fields', fields: { company_name: 'rejected' }, messages: { company_name: '<img src=x onerror="window.__ppInjected=true">' } }), 'invalid_fields', '<img src=x onerror="window.__ppInjected=true">'],
   ];
 
   for (const [name, answer, code, fieldError] of HOSTILE) {
@@ -200,6 +209,7 @@ describe('<progressive-profile> against hostile error answers', () => {
         expect(MESSAGES.has(noticeOf(element).replace(/ (Try again|Sign in again)$/, ''))).to.equal(true);
         expect(errorOf(element, 'Company')).to.equal(fieldError);
         expect(inputOf(element, 'Company').value).to.equal('Acme');
+        expect(element.shadowRoot!.querySelector('img')).to.equal(null);
         expect(watch.thrown).to.deep.equal([]);
         // And the form still works.
         if (fieldError) await type(element, 'Company', 'Acme Two');
@@ -217,6 +227,8 @@ describe('<progressive-profile> against hostile error answers', () => {
     ['a pattern the browser cannot compile', { id: 'code', type: 'text', label: 'Code', pattern: '(', required: true }],
     ['a pattern that is not a string', { id: 'code', type: 'text', label: 'Code', pattern: { source: 'x' }, required: true }],
     ['an unknown type', { id: 'code', type: 'file', label: 'Code', required: true }],
+    ['radio options that are not an array', { id: 'plan', type: 'radio', label: 'Plan', options: { value: 'x' }, required: true }],
+    ['multiselect options without string values', { id: 'topics', type: 'multiselect', label: 'Topics', options: [{ value: ['x'] }], required: true }],
   ];
 
   for (const [name, broken] of BROKEN_FORMS) {
@@ -234,6 +246,36 @@ describe('<progressive-profile> against hostile error answers', () => {
       }
     });
   }
+
+  it('renders revision-2 fields with broken rules without an exception, and links only to http(s) policies', async () => {
+    const watch = watchThrown();
+    try {
+      stubFetch({
+        allow_skip: false,
+        fields: [
+          { id: 'a', type: 'consent', label: 'A', policy_url: 'javascript:window.__ppInjected=true', required: true },
+          { id: 'b', type: 'consent', label: 'B', policy_url: { href: 'https://x' }, required: false },
+          { id: 'c', type: 'password', label: 'C', password_policy: 'strong', required: false },
+          { id: 'd', type: 'password', label: 'D', password_policy: { policy: 'constructor', min_length: '8' }, required: false },
+          { id: 'e', type: 'multiselect', label: 'E', minItems: 'two', maxItems: { n: 3 }, options: [{ value: 'x', label: 7 }], required: false },
+          { id: 'f', type: 'radio', label: 'F', required: true },
+          { id: 'g', type: 'tel', label: 'G', countries: { ES: true }, default_country: 34, required: false },
+          { id: 'h', type: 'textarea', label: 'H', maxLength: 'long', required: false },
+        ],
+      } as unknown as FormDefinition);
+      const element = await mount(SESSION);
+      expect($$(element, '[part="field"]')).to.have.length(8);
+      expect($$(element, '[part="policy-link"]')).to.have.length(0);
+      await type(element, 'C', 'secret');
+      await type(element, 'H', 'Hello');
+      await submit(element);
+      expect(errorOf(element, 'A')).to.equal('This field is required.');
+      expect(watch.thrown).to.deep.equal([]);
+      expect((window as { __ppInjected?: boolean }).__ppInjected).to.equal(undefined);
+    } finally {
+      watch.stop();
+    }
+  });
 
   it('renders a /form field whose texts have the wrong types, without an exception', async () => {
     const watch = watchThrown();

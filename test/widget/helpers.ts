@@ -4,6 +4,10 @@ import { fixture, html, waitUntil } from '@open-wc/testing';
 import type { FieldDefinition, FormDefinition } from '../../common/wire.js';
 import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
 import '../../widget/index.js';
+// The phone chunk, loaded here once so that a form with a tel field comes up in the usual time
+// (the dev server compiles libphonenumber-js on its first request). phone.test.ts checks in fresh
+// pages when the element loads it.
+import '../../widget/calling-codes.js';
 
 const base = { required: false, target: 'user_metadata', unique: false } as const;
 
@@ -45,6 +49,80 @@ export const FORM: FormDefinition = {
   ],
 };
 
+/** The revision-2 field types, one of each. */
+export const R2_FORM: FormDefinition = {
+  allow_skip: false,
+  fields: [
+    {
+      ...base,
+      id: 'bio',
+      type: 'textarea',
+      required: true,
+      label: { en: 'About you', es: 'Sobre ti' },
+      help: { en: 'A line or two', es: 'Una o dos líneas' },
+      maxLength: 40,
+    },
+    {
+      ...base,
+      id: 'plan',
+      type: 'radio',
+      required: true,
+      label: { en: 'Plan', es: 'Plan' },
+      options: [
+        { value: 'free', label: { en: 'Free', es: 'Gratis' } },
+        { value: 'pro', label: 'Pro' },
+        { value: 'team', label: { en: 'Team', es: 'Equipo' } },
+      ],
+    },
+    {
+      ...base,
+      id: 'topics',
+      type: 'multiselect',
+      label: { en: 'Topics', es: 'Temas' },
+      minItems: 2,
+      maxItems: 3,
+      options: [
+        { value: 'auth', label: { en: 'Sign-in', es: 'Acceso' } },
+        { value: 'billing', label: { en: 'Billing', es: 'Facturación' } },
+        { value: 'api', label: 'API' },
+        { value: 'mobile', label: { en: 'Mobile apps', es: 'Apps móviles' } },
+      ],
+    },
+    {
+      ...base,
+      id: 'mobile',
+      type: 'tel',
+      label: { en: 'Mobile', es: 'Móvil' },
+      autocomplete: 'tel',
+      default_country: 'ES',
+      countries: ['ES', 'MX', 'US'],
+    },
+    {
+      ...base,
+      id: 'terms_2026',
+      type: 'consent',
+      required: true,
+      label: { en: 'I accept the terms', es: 'Acepto las condiciones' },
+      policy_url: 'https://example.com/terms',
+      version: '2026-11',
+      target: 'app_metadata',
+    },
+    {
+      ...base,
+      id: 'password',
+      type: 'password',
+      required: true,
+      label: { en: 'Password', es: 'Contraseña' },
+      password_policy: { policy: 'good', min_length: 8 },
+    },
+  ],
+};
+
+/** A form of just these fields of R2_FORM. */
+export function r2FormOf(ids: readonly string[], allowSkip = false): FormDefinition {
+  return { allow_skip: allowSkip, fields: ids.map((id) => R2_FORM.fields.find((field) => field.id === id) as FieldDefinition) };
+}
+
 /** A form of just these fields of FORM. */
 export function formOf(ids: readonly string[], allowSkip = false): FormDefinition {
   return { allow_skip: allowSkip, fields: ids.map((id) => FORM.fields.find((field) => field.id === id) as FieldDefinition) };
@@ -60,7 +138,9 @@ export function tokenFor(claims: Record<string, unknown>): string {
   return `${base64url('{"alg":"HS256","typ":"JWT"}')}.${base64url(JSON.stringify(claims))}.c2lnbmF0dXJl`;
 }
 
-export const TOKEN = tokenFor({ sub: 'auth0|alice', iss: 'acme.eu.auth0.com', iat: 1, exp: 2 });
+/** Now, in the Unix seconds of a token's `iat` and `exp`. */
+export const NOW_S = Math.floor(Date.now() / 1000);
+export const TOKEN = tokenFor({ sub: 'auth0|alice', iss: 'acme.eu.auth0.com', iat: NOW_S, exp: NOW_S + 3600 });
 export const CONTINUE = { continue_url: 'https://acme.eu.auth0.com/continue?state=S1', session_token: 'T2.continue.token' };
 
 export interface FetchCall {
@@ -159,6 +239,51 @@ export function errorOf(element: ProgressiveProfile, label: string): string | nu
   const input = inputOf(element, label);
   const id = (input.getAttribute('aria-describedby') ?? '').split(' ').find((ref) => ref.startsWith('e'));
   return id ? element.shadowRoot!.getElementById(id)!.textContent!.trim() : null;
+}
+
+/** The fieldset of a radio or multiselect field, by its legend. */
+export function groupOf(element: ProgressiveProfile, legend: string): HTMLFieldSetElement {
+  const found = $$(element, 'fieldset').find((group) => group.querySelector('legend')!.textContent!.replace('*', '').trim() === legend);
+  if (!found) throw new Error(`no group with the legend ${legend}`);
+  return found as HTMLFieldSetElement;
+}
+
+/** One radio button or checkbox of a group, by its label. */
+export function optionOf(element: ProgressiveProfile, legend: string, label: string): HTMLInputElement {
+  const option = [...groupOf(element, legend).querySelectorAll('label')].find((candidate) => candidate.textContent!.trim() === label);
+  if (!option) throw new Error(`no option ${label} in ${legend}`);
+  return option.querySelector('input')!;
+}
+
+/** Ticks (or unticks) an option as the user would (input event), then re-renders. */
+export async function tick(element: ProgressiveProfile, legend: string, label: string, checked = true): Promise<void> {
+  const input = optionOf(element, legend, label);
+  input.checked = checked;
+  input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  await element.updateComplete;
+}
+
+/** The error text shown in a group, or null. */
+export function groupErrorOf(element: ProgressiveProfile, legend: string): string | null {
+  const group = groupOf(element, legend);
+  const id = (group.getAttribute('aria-describedby') ?? '').split(' ').find((ref) => ref.startsWith('e'));
+  return id ? element.shadowRoot!.getElementById(id)!.textContent!.trim() : null;
+}
+
+/** The hint text of a field or group (its help and rules), or null. */
+export function hintOf(control: Element): string | null {
+  const root = control.getRootNode() as ShadowRoot;
+  const id = (control.getAttribute('aria-describedby') ?? '').split(' ').find((ref) => ref.startsWith('h'));
+  return id ? root.getElementById(id)!.textContent!.trim() : null;
+}
+
+/** Records console messages of every level until `restore` (tests print nothing on success). */
+export function captureConsole(): { messages: string[]; restore: () => void } {
+  const messages: string[] = [];
+  const levels = ['log', 'info', 'warn', 'error', 'debug'] as const;
+  const originals = levels.map((level) => console[level]);
+  for (const level of levels) console[level] = (...args: unknown[]) => messages.push(args.map(String).join(' '));
+  return { messages, restore: () => levels.forEach((level, index) => (console[level] = originals[index])) };
 }
 
 export async function fillRequired(element: ProgressiveProfile): Promise<void> {

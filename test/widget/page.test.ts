@@ -3,6 +3,7 @@ import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, setViewport } from '@web/test-runner-commands';
 import 'axe-core';
 import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
+import { SERVER } from './frames.js';
 import {
   $,
   $$,
@@ -15,6 +16,7 @@ import {
   inputOf,
   json,
   mount,
+  noticeOf,
   reset,
   stubFetch,
   submit,
@@ -50,6 +52,7 @@ describe('<progressive-profile> on the page', () => {
   afterEach(async () => {
     history.replaceState(null, '', originalUrl);
     await emulateMedia({ colorScheme: 'light' });
+    document.body.style.background = '';
     reset();
   });
 
@@ -144,7 +147,7 @@ describe('<progressive-profile> on the page', () => {
       const calls = stubFetch(FORM);
       const element = await mount(`state="S1" session-token="${TOKEN}"`, { waitForForm: false });
       await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
-      expect($(element, '[role="alert"]').textContent!.trim()).to.equal('This form is not set up.');
+      expect(noticeOf(element)).to.equal('This form is not set up. Sign in again');
       expect($(element, '[role="alert"]').getAttribute('part')).to.equal('notice');
       expect(warnings).to.have.length(1);
       expect(calls).to.have.length(0);
@@ -156,13 +159,14 @@ describe('<progressive-profile> on the page', () => {
     }
   });
 
-  it('shows a notice when the page was opened without a session', async () => {
+  it('shows a notice with a way to sign in again when the page was opened without a session', async () => {
     const { warnings, restore } = captureWarnings();
     try {
       stubFetch(FORM);
-      const element = await mount('endpoint="https://profile.example.com"', { waitForForm: false });
+      const element = await mount('endpoint="https://profile.example.com" restart-url="/login"', { waitForForm: false });
       await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
-      expect($(element, '[role="alert"]').textContent!.trim()).to.equal('Open this page from the sign-in.');
+      expect(noticeOf(element)).to.equal('Open this page from the sign-in. Sign in again');
+      expect($(element, '[part="restart-link"]').getAttribute('href')).to.equal('/login');
       expect(warnings).to.have.length(1);
       expect(String(warnings[0])).not.to.include(TOKEN);
     } finally {
@@ -175,19 +179,58 @@ describe('<progressive-profile> on the page', () => {
     ['answers garbage', () => new Response('<html>oops</html>', { status: 200 })],
     ['answers an error', () => json(500, { error: 'internal', message: '…' })],
   ] as const) {
-    it(`shows a notice when /form ${why}`, async () => {
+    it(`shows a notice with "Try again" when /form ${why}, and loads the form when it works again`, async () => {
       const { warnings, restore } = captureWarnings();
       try {
-        stubFetch(answer as () => Response);
+        let attempts = 0;
+        stubFetch(() => (++attempts === 1 ? (answer as () => Response)() : json(200, formOf(['company_name']))));
         const element = await mount(SESSION, { waitForForm: false });
         await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
-        expect($(element, '[role="alert"]').textContent!.trim()).to.equal('The form could not be loaded.');
+        expect(noticeOf(element)).to.equal('The form could not be loaded. Try again');
         expect(warnings).to.have.length(1);
+        const ready = oneEvent(element, 'pp-ready');
+        $(element, '[part="retry-button"]').click();
+        await ready;
+        expect(inputOf(element, 'Company')).to.exist;
+        expect(attempts).to.equal(2);
       } finally {
         restore();
       }
     });
   }
+
+  it("names ALLOWED_ORIGINS and this page's origin in one console message when the server refuses the origin (CORS)", async () => {
+    const { warnings, restore } = captureWarnings();
+    try {
+      const endpoint = `${SERVER}/no-cors`;
+      // The server is up and answers, only without CORS headers for this page.
+      expect((await fetch(`${endpoint}/form`, { mode: 'no-cors' })).type).to.equal('opaque');
+      const element = await mount(`endpoint="${endpoint}" state="S1" session-token="${TOKEN}"`, { waitForForm: false });
+      await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
+      expect(noticeOf(element)).to.equal('The form could not be loaded. Try again');
+      expect(warnings).to.have.length(1);
+      const message = warnings[0].join(' ');
+      expect(message).to.include('ALLOWED_ORIGINS');
+      expect(message).to.include(location.origin);
+      expect(message).to.include(`${endpoint}/form`);
+      expect(message).not.to.include(TOKEN);
+      expect(message).not.to.include('S1');
+    } finally {
+      restore();
+    }
+  });
+
+  it('does not blame ALLOWED_ORIGINS when the page and the server share an origin', async () => {
+    const { warnings, restore } = captureWarnings();
+    try {
+      stubFetch(() => Promise.reject(new TypeError('Failed to fetch')));
+      const element = await mount(`endpoint="/" state="S1" session-token="${TOKEN}"`, { waitForForm: false });
+      await waitUntil(() => element.shadowRoot!.querySelector('[role="alert"]'));
+      expect(warnings.map((warning) => warning.join(' '))).to.deep.equal(['<progressive-profile>: GET /form: network_error']);
+    } finally {
+      restore();
+    }
+  });
 
   it('aborts loading when removed, and uses only the latest /form answer once put back', async () => {
     const answers = [deferred(), deferred()];
@@ -220,22 +263,6 @@ describe('<progressive-profile> on the page', () => {
     expect(customElements.get('progressive-profile')).to.equal(first);
   });
 
-  it('follows prefers-color-scheme unless the theme attribute decides', async () => {
-    stubFetch(formOf(['company_name']));
-    const element = await mount(SESSION);
-    const background = () => getComputedStyle(element).backgroundColor;
-    expect(background()).to.equal('rgb(255, 255, 255)');
-    await emulateMedia({ colorScheme: 'dark' });
-    expect(background()).to.equal('rgb(13, 17, 23)');
-    element.theme = 'light';
-    await element.updateComplete;
-    expect(element.getAttribute('theme')).to.equal('light');
-    expect(background()).to.equal('rgb(255, 255, 255)');
-    await emulateMedia({ colorScheme: 'light' });
-    element.setAttribute('theme', 'dark');
-    expect(background()).to.equal('rgb(13, 17, 23)');
-  });
-
   it('fits a 320 px wide screen with touch targets of at least 44 px', async () => {
     await setViewport({ width: 320, height: 640 });
     try {
@@ -255,6 +282,8 @@ describe('<progressive-profile> on the page', () => {
 
   for (const theme of ['light', 'dark']) {
     it(`passes axe-core in the ${theme} theme, with errors shown`, async () => {
+      // The element has no background of its own: a dark theme sits on a dark page.
+      if (theme === 'dark') document.body.style.background = '#0d1117';
       stubFetch(FORM);
       const token = tokenFor({ sub: 'auth0|alice', email_hint: 'a***@example.com' });
       const element = await mount(`theme="${theme}" restart-url="/login" endpoint="https://profile.example.com" state="S1" session-token="${token}"`);

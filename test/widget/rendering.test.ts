@@ -73,12 +73,6 @@ describe('<progressive-profile> rendering', () => {
     expect(ids).to.deep.equal(['Job title', 'Team size', 'Country', 'Website', 'Phone', 'Work email', 'Birthday', 'Send me news']);
   });
 
-  it('shows every field when the session token cannot be decoded', async () => {
-    stubFetch(FORM);
-    const element = await mount(`endpoint="https://profile.example.com" state="S1" session-token="not-a-jwt"`);
-    expect($$(element, '[part="field"]')).to.have.length(FORM.fields.length);
-    expect($$(element, '[part="email-hint"]')).to.have.length(0);
-  });
 
   it('shows whose profile is being completed when the token carries an email hint', async () => {
     stubFetch(FORM);

@@ -4,15 +4,21 @@
 // the same dev server reached as http://127.0.0.1:PORT, so the policy's SERVER is a real other
 // origin and the widget's requests are real cross-origin fetches that the policy governs.
 //
-// GET /csp/page.html?module=source|bundle[&nonce=N][&adopted=off][&control=inline-style][&state=S]
-//   module   source: widget/index.ts through the dev server; bundle: the built bundle (built-widget.mjs)
+// GET /csp/page.html?module=source|bundle|bundle-no-chunk[&form=phone][&nonce=N][&adopted=off][&control=inline-style][&state=S]
+//   module   source: widget/index.ts through the dev server; bundle: the built bundle (built-widget.mjs);
+//            bundle-no-chunk: the built bundle from a place where its phone chunk is missing
+//   form     phone: a form with a tel field (CSP_PHONE_FORM); r2: one field of each revision-2 type
+//            (CSP_R2_FORM); else CSP_FORM
 //   nonce    the page sets window.litNonce = N and its policy allows style-src 'nonce-N'
 //   adopted  off: the page hides adoptedStyleSheets before the widget loads (an older browser)
 //   control  inline-style: the page adds an inline <style>, which the policy must block
 //   state    the login state; `upstream` and `expired` make POST /submit fail that way
-// GET /csp/setup.js        records securitypolicyviolation events in window.violations, applies the above
+// GET /csp/setup.js        records securitypolicyviolation events in window.violations and
+//                          console.warn calls in window.warnings, applies the above
 // SERVER/csp-server/form   the form definition; SERVER/csp-server/submit the continue answer
-import { BUILT_WIDGET_PATH } from './built-widget.mjs';
+// SERVER/no-cors/form      the form definition without CORS headers: a server whose ALLOWED_ORIGINS
+//                          leaves the page's origin out
+import { BUILT_WIDGET_PATH, BUILT_WIDGET_WITHOUT_CHUNK_PATH } from './built-widget.mjs';
 
 export const CSP_FORM = {
   allow_skip: true,
@@ -48,14 +54,68 @@ export const CSP_FORM = {
   ],
 };
 
+export const CSP_PHONE_FORM = {
+  allow_skip: false,
+  fields: [
+    {
+      id: 'mobile',
+      type: 'tel',
+      required: true,
+      label: 'Mobile',
+      default_country: 'ES',
+      countries: ['ES', 'MX', 'US'],
+      autocomplete: 'tel',
+      target: 'user_metadata',
+      unique: false,
+    },
+  ],
+};
+
+const field = (definition) => ({ required: false, target: 'user_metadata', unique: false, ...definition });
+
+export const CSP_R2_FORM = {
+  allow_skip: true,
+  fields: [
+    field({ id: 'bio', type: 'textarea', required: true, label: 'About you', help: 'A line or two', maxLength: 40 }),
+    field({
+      id: 'plan',
+      type: 'radio',
+      required: true,
+      label: 'Plan',
+      options: [
+        { value: 'free', label: 'Free' },
+        { value: 'pro', label: 'Pro' },
+      ],
+    }),
+    field({
+      id: 'topics',
+      type: 'multiselect',
+      label: 'Topics',
+      minItems: 1,
+      maxItems: 2,
+      options: [
+        { value: 'auth', label: 'Sign-in' },
+        { value: 'billing', label: 'Billing' },
+        { value: 'api', label: 'API' },
+      ],
+    }),
+    field({ id: 'mobile', type: 'tel', label: 'Mobile', default_country: 'ES', countries: ['ES', 'MX', 'US'] }),
+    field({ id: 'terms', type: 'consent', required: true, label: 'I accept the terms', policy_url: 'https://example.com/terms', version: '1' }),
+    field({ id: 'password', type: 'password', required: true, label: 'Password', password_policy: { policy: 'fair', min_length: 8 } }),
+  ],
+};
+
 export const CSP_CONTINUE = { continue_url: 'https://acme.eu.auth0.com/continue?state=S1', session_token: 'T2.continue.token' };
 
 const base64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+// Valid for a day from the start of the run (the widget knows an expired token at load), and the
+// same on every page, so two pages render alike.
+const ISSUED_AT = Math.floor(Date.now() / 1000);
 const TOKEN = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({
   sub: 'auth0|csp',
   email_hint: 'c***@example.com',
-  iat: 1,
-  exp: 2,
+  iat: ISSUED_AT,
+  exp: ISSUED_AT + 86_400,
 })}.c2lnbmF0dXJl`;
 
 const FAILURES = {
@@ -75,6 +135,11 @@ export function strictCspPages() {
       return;
     }
     if (context.path.startsWith('/csp-server/')) return serveApi(context, pageOrigin);
+    if (context.path === '/no-cors/form') {
+      context.set('cache-control', 'no-store');
+      context.body = CSP_FORM;
+      return;
+    }
     await next();
     // Module scripts from the "server" origin load cross-origin: they need CORS, as the real
     // server's /progressive-profile.js has.
@@ -83,10 +148,12 @@ export function strictCspPages() {
 }
 
 function servePage(context, serverOrigin) {
-  const { module = 'source', nonce, adopted, control, state = 'S1' } = context.query;
+  const { module = 'source', form, nonce, adopted, control, state = 'S1' } = context.query;
   const styleSources = nonce ? `'self' 'nonce-${nonce}'` : `'self'`;
   const policy = `default-src 'self'; script-src 'self' ${serverOrigin}; style-src ${styleSources}; connect-src ${serverOrigin}`;
-  const src = module === 'bundle' ? `${serverOrigin}${BUILT_WIDGET_PATH}` : `${serverOrigin}/widget/index.ts`;
+  const path = { bundle: BUILT_WIDGET_PATH, 'bundle-no-chunk': BUILT_WIDGET_WITHOUT_CHUNK_PATH }[module] ?? '/widget/index.ts';
+  const src = `${serverOrigin}${path}`;
+  const api = form === 'phone' || form === 'r2' ? `csp-server/${form}` : 'csp-server';
   context.set('content-security-policy', policy);
   context.set('cache-control', 'no-store');
   context.type = 'text/html';
@@ -95,7 +162,7 @@ function servePage(context, serverOrigin) {
 <meta charset="utf-8">
 <title>Strict CSP</title>
 <script src="/csp/setup.js"${attribute('data-lit-nonce', nonce)}${attribute('data-adopted', adopted)}${attribute('data-control', control)}></script>
-<progressive-profile endpoint="${serverOrigin}/csp-server" restart-url="/login" state="${escapeHtml(state)}" session-token="${TOKEN}"></progressive-profile>
+<progressive-profile endpoint="${serverOrigin}/${api}" restart-url="/login" state="${escapeHtml(state)}" session-token="${TOKEN}"></progressive-profile>
 <script type="module" src="${src}"></script>
 `;
 }
@@ -110,11 +177,12 @@ async function serveApi(context, pageOrigin) {
     context.status = 204;
     return;
   }
-  if (context.method === 'GET' && context.path === '/csp-server/form') {
-    context.body = CSP_FORM;
+  const forms = { '/csp-server/form': CSP_FORM, '/csp-server/phone/form': CSP_PHONE_FORM, '/csp-server/r2/form': CSP_R2_FORM };
+  if (context.method === 'GET' && Object.hasOwn(forms, context.path)) {
+    context.body = forms[context.path];
     return;
   }
-  if (context.method === 'POST' && ['/csp-server/submit', '/csp-server/skip'].includes(context.path)) {
+  if (context.method === 'POST' && /^\/csp-server\/((phone|r2)\/)?(submit|skip)$/.test(context.path)) {
     const body = JSON.parse((await readBody(context.req)) || '{}');
     const [status, answer] = FAILURES[body.state] ?? [200, CSP_CONTINUE];
     context.status = status;
@@ -143,6 +211,8 @@ function escapeHtml(value) {
 const SETUP_SCRIPT = `(() => {
   const { litNonce, adopted, control } = document.currentScript.dataset;
   window.violations = [];
+  window.warnings = [];
+  console.warn = (...args) => window.warnings.push(args.join(' '));
   document.addEventListener('securitypolicyviolation', (event) => {
     window.violations.push(event.violatedDirective + ' ' + (event.blockedURI || event.sample || ''));
   });

@@ -163,26 +163,51 @@ describe('<progressive-profile> submitting', () => {
     expect(inputOf(element, 'Job title').value).to.equal('Boss');
   });
 
-  for (const code of ['session_expired', 'invalid_session', 'session_used']) {
-    it(`explains ${code} with a link to sign in again and keeps what was typed`, async () => {
-      stubFetch(formOf(['company_name']), () => json(code === 'session_used' ? 409 : 401, { error: code, message: '…' }));
+  for (const [code, status, expected] of [
+    ['session_expired', 401, 'Your session has expired.'],
+    ['invalid_session', 401, 'This link is not valid.'],
+    ['session_used', 409, 'This form was already sent.'],
+    ['email_unverified', 403, 'Verify your email address first.'],
+    ['identity_exists', 409, 'This email already has an account: sign in with it.'],
+  ] as const) {
+    it(`ends the form after ${code}: "Sign in again" is the only way on, and what was typed stays in the draft`, async () => {
+      const calls = stubFetch(formOf(['company_name'], true), () => json(status, { error: code, message: '…' }));
       const element = await mount(`restart-url="/login?again=1" ${SESSION}`);
       await type(element, 'Company', 'Acme');
       const failure = oneEvent(element, 'pp-error');
       await submit(element);
-      const expected = {
-        session_expired: 'Your session has expired.',
-        invalid_session: 'This link is not valid.',
-        session_used: 'This form was already sent.',
-      }[code];
       expect((await failure).detail).to.deep.equal({ code, message: expected });
-      await settled(element);
+      await element.updateComplete;
       expect(noticeOf(element)).to.equal(`${expected} Sign in again`);
       expect($(element, '[part="restart-link"]').getAttribute('href')).to.equal('/login?again=1');
-      expect($$(element, '[part="retry-button"]')).to.have.length(0);
+      expect($$(element, 'button')).to.deep.equal([]);
       expect(inputOf(element, 'Company').value).to.equal('Acme');
+      // Enter in a field sends nothing more; what is typed now still reaches the draft.
+      await type(element, 'Company', 'Acme Two');
+      inputOf(element, 'Company').form!.requestSubmit();
+      await element.updateComplete;
+      expect(calls.filter((call) => call.method === 'POST')).to.have.length(1);
+      expect(JSON.parse(sessionStorage.getItem('pp-draft:auth0|alice')!)).to.deep.equal({ company_name: 'Acme Two' });
+      expect(sessionStorage.getItem('pp-session')).to.equal(null);
     });
   }
+
+  it('refuses to skip after skip_not_allowed: the notice says so and the skip button goes', async () => {
+    const calls = stubFetch(formOf(['company_name'], true), (call) =>
+      call.url.endsWith('/skip') ? json(403, { error: 'skip_not_allowed', message: '…' }) : json(200, CONTINUE),
+    );
+    const element = await mount(SESSION);
+    const failure = oneEvent(element, 'pp-error');
+    $(element, '[part="skip-button"]').click();
+    expect((await failure).detail).to.deep.equal({ code: 'skip_not_allowed', message: 'This form cannot be skipped.' });
+    await settled(element);
+    expect(noticeOf(element)).to.equal('This form cannot be skipped.');
+    expect($$(element, '[part="skip-button"]')).to.have.length(0);
+    await type(element, 'Company', 'Acme');
+    await submit(element);
+    await waitUntil(() => submitted.length === 1, 'the submit did not continue the login');
+    expect(calls.slice(1).map((call) => new URL(call.url).pathname)).to.deep.equal(['/skip', '/submit']);
+  });
 
   for (const [status, code] of [
     [502, 'upstream_error'],
