@@ -1,48 +1,9 @@
 // The whole flow in Debian's Chromium: the demo site → the tenant emulator's login running
 // rule/action.js → the form page with the built widget → the server → /continue → back in the app.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoStack, type DemoStack, type DemoStackOptions } from '../../demo/stack.js';
-import { DEMO_PASSWORD } from '../../demo/emulator/seed-users.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { fillRequiredFields, signIn, submitButton, useBrowser } from './support.js';
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function withStack(options: DemoStackOptions, run: (stack: DemoStack, page: Page) => Promise<void>): Promise<void> {
-  const stack = await startDemoStack(options);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  try {
-    await run(stack, page);
-  } finally {
-    await context.close();
-    await stack.close();
-  }
-}
-
-async function signIn(page: Page, stack: DemoStack, email: string, query = ''): Promise<void> {
-  await page.goto(`${stack.siteOrigin}/login${query}`);
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Continue', exact: true }).click();
-}
-
-async function fillRequiredFields(page: Page, company: string, jobTitle: string): Promise<void> {
-  await page.getByLabel('Company').fill(company);
-  await page.getByLabel('Job title').fill(jobTitle);
-}
-
-function submitButton(page: Page) {
-  return page.locator('progressive-profile').getByRole('button', { name: /save/i });
-}
+const { withStack } = useBrowser();
 
 describe('the whole flow in a browser', () => {
   for (const writeMode of ['management', 'action'] as const) {
