@@ -60,11 +60,13 @@ describe.each(['action', 'rule'] as const)('a browser login with the %s', (mode)
     expect(unknownClient.status).toBe(400);
   });
 
-  it('refuses a wrong password with the login page again, counting nothing', async () => {
+  it('refuses a wrong password with the login page again, keeping the email typed, counting nothing', async () => {
     emulator = await startTenant({ mode });
     const response = await logIn(emulator, 'grace@example.com', 'wrong');
     expect(response.status).toBe(401);
-    expect(await response.text()).toContain('Wrong email or password.');
+    const html = await response.text();
+    expect(html).toContain('Wrong email or password.');
+    expect(html).toMatch(/<input id="email"[^>]* value="grace@example.com"/);
     expect(emulator.users.get('auth0|grace')?.logins_count).toBe(3);
   });
 });
