@@ -79,7 +79,7 @@ describe('parseFormDefinition', () => {
     ['a pattern with a maxLength over 1000', { id: 'a', label: 'A', type: 'text', pattern: '[a-z]+', maxLength: 1001 }, /at most 1000/],
     ['a pattern that is invalid in Unicode mode', { id: 'a', label: 'A', type: 'text', pattern: '\\-[', maxLength: 10 }, /Unicode mode/],
     ['a select without options', { id: 'a', label: 'A', type: 'select' }, /needs a non-empty "options"/],
-    ['options on a text field', { id: 'a', label: 'A', type: 'text', options: ['x'] }, /only apply to a select/],
+    ['options on a text field', { id: 'a', label: 'A', type: 'text', options: ['x'] }, /only apply to select, radio and multiselect/],
     ['a duplicate option value', { id: 'a', label: 'A', type: 'select', options: ['x', { value: 'x' }] }, /listed twice/],
     ['an option of the wrong type', { id: 'a', label: 'A', type: 'select', options: [3] }, /options\[0\]/],
     ['an unknown property', { id: 'a', label: 'A', type: 'text', maxlength: 3 }, /field "a": unknown property "maxlength"/],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildProfilePatch, isEmptyPatch, parseSubmittedValues } from '../../../server/fields/values.js';
+import { isEmptyPatch, parseSubmittedValues, prepareSubmission, type SubmittedValues } from '../../../server/fields/values.js';
 import { RequestError } from '../../../server/http/errors.js';
-import { testForm } from '../support/fixtures.js';
+import type { FieldDefinition } from '../../../common/wire.js';
+import { frozenClock, testForm } from '../support/fixtures.js';
 
 const form = testForm();
 
@@ -31,7 +32,11 @@ describe('parseSubmittedValues', () => {
   });
 });
 
-describe('buildProfilePatch', () => {
+function buildProfilePatch(fields: readonly FieldDefinition[], values: SubmittedValues) {
+  return prepareSubmission(fields, values, frozenClock()).patch;
+}
+
+describe('prepareSubmission: the patch', () => {
   it('trims what it stores and leaves out empty values', () => {
     const patch = buildProfilePatch(form.fields, parseSubmittedValues(form, { company_name: ' Acme ', job_title: 'CTO', nickname: ' ' }));
     expect(patch).toEqual({ user_metadata: { company_name: 'Acme', job_title: 'CTO' } });
