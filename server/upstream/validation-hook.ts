@@ -98,7 +98,7 @@ export function createValidationHook(options: ValidationHookOptions): ValuesVali
       const body = JSON.stringify({ sub, fields, values });
       const timestamp = String(Math.floor(clock.now() / 1000));
       const signal = AbortSignal.timeout(timeoutMs);
-      const answer = await failOnAbort(signal, async () => {
+      const errors = await failOnAbort(signal, async () => {
         let response: Response;
         try {
           response = await fetchHook(url, {
@@ -122,9 +122,9 @@ export function createValidationHook(options: ValidationHookOptions): ValuesVali
           const isRedirect = response.status >= 300 && response.status < 400;
           throw new ValidationHookError(isRedirect ? 'hook_redirect' : 'hook_status', { status: response.status });
         }
-        return parseJson(await readLimitedText(response, signal));
+        return readAnswer(parseJson(await readLimitedText(response, signal)));
       });
-      refuseFields(readAnswer(answer), fields, log);
+      refuseFields(errors, fields, log);
     },
   };
 }
@@ -136,15 +136,17 @@ export function createInProcessValidator(validate: ValidateValues, options: { ti
   return {
     async check(values, { sub, fields }, log) {
       const signal = AbortSignal.timeout(timeoutMs);
-      const answer = await failOnAbort(signal, async () => {
+      const errors = await failOnAbort(signal, async () => {
+        let answer: unknown;
         try {
           // A copy: what `validate` does to its argument never reaches the write.
-          return await validate(structuredClone({ ...values }), { sub, fields: [...fields], signal });
+          answer = await validate(structuredClone({ ...values }), { sub, fields: [...fields], signal });
         } catch (error) {
           throw new ValidationHookError(signal.aborted ? 'hook_timeout' : 'validate_threw', { cause: error });
         }
+        return answer === undefined ? {} : readAnswer(answer);
       });
-      refuseFields(answer === undefined ? {} : readAnswer(answer), fields, log);
+      refuseFields(errors, fields, log);
     },
   };
 }
