@@ -31,7 +31,7 @@ async function startReceiver(): Promise<RunningReceiver> {
 }
 
 /** A hook of our own: `handle` answers each call; the raw bodies and headers are kept. */
-async function startHook(handle: (request: IncomingMessage, body: string, response: ServerResponse) => void | Promise<void>) {
+async function startHook(handle: (request: IncomingMessage, body: string, response: ServerResponse) => unknown) {
   const calls: { body: string; headers: IncomingMessage['headers'] }[] = [];
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
