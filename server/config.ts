@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { mergeEnv, readEnvFile } from './env-file.js';
 import { DEFAULT_FORM } from './fields/default-form.js';
 import { FormDefinitionError, parseFormDefinition, type ServerForm } from './fields/form-definition.js';
+import { toPrintable } from './fields/printable.js';
 
 /** A host logins may run on: `host` as T1's `iss` names it (with its port, if any), `origin` for /continue. */
 export interface TenantHost {
@@ -228,7 +229,7 @@ function parseOrigins(raw: string | undefined): string[] {
     if (!isOrigin || url === undefined) {
       throw new ConfigError(
         'ALLOWED_ORIGINS',
-        `"${printable(entry)}" is not an origin such as https://app.example.com (scheme, host, optional port; no path; no "*")`,
+        `"${toPrintable(entry, MAX_ECHOED_LENGTH)}" is not an origin such as https://app.example.com (scheme, host, optional port; no path; no "*")`,
       );
     }
     origins.add(url.origin);
@@ -318,13 +319,6 @@ function parseTrustProxy(raw: string | undefined): false | number | string[] {
   }
   if (addresses.length === 0) throw new ConfigError('TRUST_PROXY', 'must be a hop count or a comma list of proxy addresses');
   return addresses;
-}
-
-// Keeps an echoed entry on one line and short, whatever the variable holds.
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '?');
-  return clean.length > MAX_ECHOED_LENGTH ? `${clean.slice(0, MAX_ECHOED_LENGTH)}…` : clean;
 }
 
 function isPrefixLength(bits: string, max: number): boolean {

@@ -3,6 +3,7 @@
 // an id would otherwise vanish silently, and the Action would ask the user again at every login.
 import { selectFieldsToAsk } from '../../common/field-rules.js';
 import type { FieldDefinition, FormDefinition } from '../../common/wire.js';
+import { toPrintable } from './printable.js';
 
 export interface WarningLog {
   warn(details: object, message: string): void;
@@ -13,6 +14,7 @@ export type AskedFieldsSelector = (claimedIds: readonly string[] | undefined, lo
 
 // Ids remembered as warned about; the claim is signed by the Action, so this is a safety bound only.
 const MAX_WARNED_IDS = 100;
+// Ids are metadata keys the Action was configured with, but a log line stays one short line.
 const MAX_LOGGED_ID_LENGTH = 100;
 
 /**
@@ -33,17 +35,10 @@ export function createAskedFieldsSelector(form: FormDefinition): AskedFieldsSele
       }
       warnedIds.add(id);
       log.warn(
-        { field: printableId(id) },
+        { field: toPrintable(id, MAX_LOGGED_ID_LENGTH) },
         'the session token asks for a field this form does not define: ignored (define it in PROFILE_FIELDS_FILE or remove it from the Action)',
       );
     }
     return selectFieldsToAsk(form.fields, claimedIds);
   };
-}
-
-// Ids are metadata keys the Action was configured with, but a log line stays one short line.
-function printableId(id: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = id.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '?');
-  return clean.length > MAX_LOGGED_ID_LENGTH ? `${clean.slice(0, MAX_LOGGED_ID_LENGTH)}…` : clean;
 }

@@ -5,6 +5,7 @@ import { compileFieldPattern } from '../../common/field-rules.js';
 import { MAX_PATTERN_MILLISECONDS, measurePatternCost } from './pattern-cost.js';
 import { compileLinearPattern } from './patterns.js';
 import { toPhoneCountry } from './phone.js';
+import { toPrintable } from './printable.js';
 import {
   FIELD_TYPES,
   type FieldDefinition,
@@ -394,7 +395,5 @@ function omitUndefined<T extends Record<string, unknown>>(object: T): T {
 
 // Keeps error messages on one line and short, whatever the file holds.
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '?');
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+  return toPrintable(text, 40);
 }
