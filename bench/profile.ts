@@ -13,7 +13,7 @@ import { parseFormDefinition } from '../server/fields/form-definition.js';
 import { createMemoryStore } from '../server/store/memory.js';
 import { systemClock } from '../server/clock.js';
 import { createSessionTokenVerifier } from '../server/tokens/session-token.js';
-import { buildProfilePatch, parseSubmittedValues } from '../server/fields/values.js';
+import { parseSubmittedValues, prepareSubmission } from '../server/fields/values.js';
 import { stopAll, type Child } from './children.js';
 import { analyzeProfile, type CpuProfile, type ProfileBreakdown } from './cpu-profile.js';
 import { runLoad } from './load.js';
@@ -120,13 +120,13 @@ async function measureStages(options: ProfileOptions): Promise<StageMicro[]> {
     const reference = await minter.mint(calls, USERS);
     const store = createMemoryStore();
     const asked = selectFieldsToAsk(form.fields, ['company_name', 'job_title']);
-    const patch = buildProfilePatch(asked, parseSubmittedValues(form, BENCH_VALUES));
+    const { patch } = prepareSubmission(asked, parseSubmittedValues(form, BENCH_VALUES), systemClock);
     await time('verify T1 (the server’s verifier)', (index) => verifier.verify(tokens[index]));
     await time('  for reference: jose jwtVerify with a CryptoKey', (index) =>
       jwtVerify(reference[index], cryptoKey, { algorithms: ['HS256'], requiredClaims: ['sub', 'iss', 'iat', 'exp'] }),
     );
     await time('validate values (parse + rules + patch)', () =>
-      buildProfilePatch(selectFieldsToAsk(form.fields, ['company_name', 'job_title']), parseSubmittedValues(form, BENCH_VALUES)),
+      prepareSubmission(selectFieldsToAsk(form.fields, ['company_name', 'job_title']), parseSubmittedValues(form, BENCH_VALUES), systemClock),
     );
     await time('single-use store (reserve + commit)', async (index) => {
       const key = `jti:${round}-${index}`;

@@ -70,7 +70,8 @@ export interface FieldDefinition {
   readonly autocomplete?: string;
   readonly placeholder?: LocalizedText;
   readonly help?: LocalizedText;
-  readonly target: MetadataTarget;
+  /** Where the value is stored; absent only on a `password` field, which is never stored. */
+  readonly target?: MetadataTarget;
   readonly unique: boolean;
 }
 

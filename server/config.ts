@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import type { FormDefinition } from '../common/wire.js';
 import { mergeEnv, readEnvFile } from './env-file.js';
 import { DEFAULT_FORM } from './fields/default-form.js';
-import { FormDefinitionError, parseFormDefinition } from './fields/form-definition.js';
+import { FormDefinitionError, parseFormDefinition, type ServerForm } from './fields/form-definition.js';
+import { toPrintable } from './fields/printable.js';
 
 /** A host logins may run on: `host` as T1's `iss` names it (with its port, if any), `origin` for /continue. */
 export interface TenantHost {
@@ -25,7 +25,7 @@ export interface Config {
   readonly continueTokenSecret: string;
   /** AUTH0_CLIENT_ID + AUTH0_CLIENT_SECRET; undefined means "the Action writes the data". */
   readonly management?: { readonly clientId: string; readonly clientSecret: string };
-  readonly form: FormDefinition;
+  readonly form: ServerForm;
   readonly allowedOrigins: readonly string[];
   readonly redisUrl?: string;
   /** Seconds. */
@@ -40,6 +40,10 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[];
   readonly port: number;
   readonly host: string;
+  /** VALIDATION_HOOK_URL + VALIDATION_HOOK_SECRET, when set. */
+  readonly validationHook?: { readonly url: string; readonly secret: string };
+  /** VALIDATION_HOOK_TIMEOUT, seconds: the hook's, or the plugin's `validate` option's. */
+  readonly validationHookTimeout: number;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +58,10 @@ export class ConfigError extends Error {
 // RFC 8725 §3.5: an HS256 key needs at least as many bits as the hash output.
 const MIN_SECRET_BYTES = 32;
 const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost']);
+// The hook may also be an IPv6 loopback service (`http://[::1]:PORT`).
+const HOOK_LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+// How much of a bad entry an error message repeats.
+const MAX_ECHOED_LENGTH = 60;
 // Names proxy-addr (Fastify's trustProxy) accepts besides addresses and CIDR ranges.
 const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
@@ -105,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const form = readForm(read('PROFILE_FIELDS_FILE'), cwd, management !== undefined);
   const allowedOrigins = parseOrigins(read('ALLOWED_ORIGINS'));
   const redisUrl = parseRedisUrl(read('REDIS_URL'));
+  const validationHook = readValidationHook(read('VALIDATION_HOOK_URL'), vars.VALIDATION_HOOK_SECRET);
 
   return {
     tenant,
@@ -122,6 +131,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     trustProxy: parseTrustProxy(read('TRUST_PROXY')),
     port: parseNumber('PORT', read('PORT'), { fallback: 3000, min: 0, max: 65_535, integer: true }),
     host: read('HOST') ?? '127.0.0.1',
+    validationHook,
+    validationHookTimeout: parseNumber('VALIDATION_HOOK_TIMEOUT', read('VALIDATION_HOOK_TIMEOUT'), {
+      fallback: 3, min: 0, max: 10, integer: false,
+    }),
   };
 }
 
@@ -169,7 +182,7 @@ function readSecret(variable: string, raw: string | undefined, required: boolean
   return raw;
 }
 
-function readForm(path: string | undefined, cwd: string, hasManagementCredentials: boolean): FormDefinition {
+function readForm(path: string | undefined, cwd: string, hasManagementCredentials: boolean): ServerForm {
   const variable = 'PROFILE_FIELDS_FILE';
   let json: unknown = DEFAULT_FORM;
   if (path !== undefined) {
@@ -214,11 +227,43 @@ function parseOrigins(raw: string | undefined): string[] {
       !/[?#]/u.test(entry) &&
       !/^[a-z]+:\/\/[^/]+\/./iu.test(entry);
     if (!isOrigin || url === undefined) {
-      throw new ConfigError('ALLOWED_ORIGINS', 'each entry must be an origin such as https://app.example.com (scheme, host, optional port; no path; no "*")');
+      throw new ConfigError(
+        'ALLOWED_ORIGINS',
+        `"${toPrintable(entry, MAX_ECHOED_LENGTH)}" is not an origin such as https://app.example.com (scheme, host, optional port; no path; no "*")`,
+      );
     }
     origins.add(url.origin);
   }
   return [...origins];
+}
+
+function readValidationHook(rawUrl: string | undefined, rawSecret: string | undefined): Config['validationHook'] {
+  if (rawUrl === undefined) {
+    if (rawSecret !== undefined && rawSecret.trim() !== '') {
+      throw new ConfigError('VALIDATION_HOOK_SECRET', 'is set but VALIDATION_HOOK_URL is not (set both, or neither)');
+    }
+    return undefined;
+  }
+  const variable = 'VALIDATION_HOOK_URL';
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new ConfigError(variable, 'must be an https URL such as https://hooks.example.com/profile');
+  }
+  if (url.username !== '' || url.password !== '' || url.hash !== '') {
+    throw new ConfigError(variable, 'must not carry credentials or a fragment (the signature authenticates each call)');
+  }
+  if (url.protocol === 'http:') {
+    if (!HOOK_LOOPBACK_HOSTNAMES.has(url.hostname)) throw new ConfigError(variable, 'plain http is only accepted to 127.0.0.1, [::1] or localhost');
+  } else if (url.protocol !== 'https:') {
+    throw new ConfigError(variable, 'must be an https URL such as https://hooks.example.com/profile');
+  }
+  const secret = readSecret('VALIDATION_HOOK_SECRET', rawSecret, false);
+  if (secret === undefined) {
+    throw new ConfigError('VALIDATION_HOOK_SECRET', `is required with VALIDATION_HOOK_URL (a random secret of at least ${MIN_SECRET_BYTES} bytes)`);
+  }
+  return { url: url.href, secret };
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {

@@ -8,3 +8,6 @@ export { RequestError, type RequestErrorOptions } from './http/errors.js';
 export { progressiveProfile, type AppDeps, type ProgressiveProfileOptions } from './plugin.js';
 export { StoreUnavailableError, type ReserveResult, type SingleUseStore } from './store/single-use.js';
 export type { Metadata, ProfilePatch, ProfileWriter, WriteOptions } from './upstream/profile-writer.js';
+export type { ValidateValues, ValidationAnswer, ValidationContext } from './upstream/validation-hook.js';
+export type { ServerForm } from './fields/form-definition.js';
+export type { FieldValue } from '../common/wire.js';

@@ -15,12 +15,13 @@ import { createFormHandler } from './routes/form.js';
 import { handleHealth } from './routes/health.js';
 import { createHostedPageHandler, createHostedPageStylesHandler } from './routes/hosted-page.js';
 import { createSkipHandler } from './routes/skip.js';
-import { createSubmitHandler } from './routes/submit.js';
+import { createSubmitHandler, SUBMIT_UPSTREAM_SECONDS } from './routes/submit.js';
 import { createMemoryStore } from './store/memory.js';
 import { createSingleUse, type SingleUseStore } from './store/single-use.js';
 import { createContinueTokenSigner } from './tokens/continue-token.js';
 import { createSessionTokenVerifier } from './tokens/session-token.js';
 import type { ProfileWriter } from './upstream/profile-writer.js';
+import { createInProcessValidator, createValidationHook, type ValidateValues, type ValuesValidator } from './upstream/validation-hook.js';
 
 export interface AppDeps {
   /** Default: the system clock. */
@@ -36,6 +37,13 @@ export interface AppDeps {
 export interface ProgressiveProfileOptions {
   config: Config;
   deps?: AppDeps;
+  /**
+   * The validation hook in-process: called with the normalized values (never the password) after
+   * the server's own rules pass and before anything is written. Answer `{}` (or nothing) to accept,
+   * `{errors: {id: message}}` to refuse those fields (422 `rejected`); a throw, another shape or
+   * running past VALIDATION_HOOK_TIMEOUT answers 503. Not with VALIDATION_HOOK_URL.
+   */
+  validate?: ValidateValues;
 }
 
 /**
@@ -43,8 +51,11 @@ export interface ProgressiveProfileOptions {
  * /skip. Throws a `TypeError` naming the option when the options cannot work together.
  */
 export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> = async (app, options) => {
-  const { config, deps = {} } = options;
+  const { config, deps = {}, validate } = options;
   if (!config || typeof config !== 'object') throw new TypeError('config: the validated configuration (loadConfig) is required');
+  if (validate !== undefined && config.validationHook) {
+    throw new TypeError('validate: VALIDATION_HOOK_URL is set too; use one of them');
+  }
   const { profileWriter } = deps;
   if (!profileWriter && config.form.fields.some((field) => field.unique)) {
     throw new TypeError('deps.profileWriter: required when a field is "unique" (values are checked through the Management API)');
@@ -60,7 +71,15 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
     clock,
   });
   const signer = createContinueTokenSigner({ secret: config.continueTokenSecret, ttl: config.continueTokenTtl, clock });
-  const singleUse = createSingleUse(store, { workSeconds: config.managementApiTimeout });
+  let validator: ValuesValidator | undefined;
+  if (validate !== undefined) {
+    validator = createInProcessValidator(validate, { timeoutSeconds: config.validationHookTimeout });
+  } else if (config.validationHook) {
+    validator = createValidationHook({ ...config.validationHook, timeoutSeconds: config.validationHookTimeout, clock });
+  }
+  // A reservation outlives the upstream work of a submit: the hook's and the Management API's.
+  const workSeconds = Math.min(SUBMIT_UPSTREAM_SECONDS, config.managementApiTimeout + (validator ? config.validationHookTimeout : 0));
+  const singleUse = createSingleUse(store, { workSeconds });
   const prefix = app.prefix;
 
   app.addHook('onRequest', guardRequest);
@@ -109,6 +128,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
       signer,
       profileWriter,
       upstreamSeconds: config.managementApiTimeout,
+      validator,
       clock,
     }),
   );

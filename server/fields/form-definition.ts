@@ -1,7 +1,11 @@
 // Validates the fields file (PROFILE_FIELDS_FILE) once at start and normalises it into the
-// `FormDefinition` that GET /form answers and the server validates submissions against.
+// `ServerForm`: the `FormDefinition` that GET /form answers and the server validates submissions
+// against, plus what only the server needs (the database connection of account linking).
 import { compileFieldPattern } from '../../common/field-rules.js';
+import { MAX_PATTERN_MILLISECONDS, measurePatternCost } from './pattern-cost.js';
 import { compileLinearPattern } from './patterns.js';
+import { toPhoneCountry } from './phone.js';
+import { toPrintable } from './printable.js';
 import {
   FIELD_TYPES,
   type FieldDefinition,
@@ -20,6 +24,15 @@ export class FormDefinitionError extends Error {
   }
 }
 
+/** The fields file as the server keeps it. GET /form answers only `fields` and `allow_skip`. */
+export interface ServerForm extends FormDefinition {
+  /**
+   * Account linking: a form with a `password` field creates a user with it in this database
+   * connection and links it to the signed-in user (server/upstream/identity-linker.ts).
+   */
+  readonly link_database_identity?: { readonly connection: string };
+}
+
 export interface ParseFormOptions {
   /** Whether AUTH0_CLIENT_ID/SECRET are set: `unique` fields are checked through the Management API. */
   hasManagementCredentials: boolean;
@@ -29,20 +42,41 @@ export interface ParseFormOptions {
 const MAX_PATTERN_INPUT = 1000;
 // Ids become first-level metadata keys and request-body keys: these would collide with either.
 const RESERVED_IDS = new Set(['state', 'session_token', '__proto__', 'constructor', 'prototype']);
-const FORM_KEYS = new Set(['fields', 'allow_skip']);
+const FORM_KEYS = new Set(['fields', 'allow_skip', 'link_database_identity']);
 const FIELD_KEYS = new Set([
   'id', 'label', 'type', 'required', 'minLength', 'maxLength', 'pattern', 'options',
   'autocomplete', 'placeholder', 'help', 'target', 'unique',
+  'minItems', 'maxItems', 'default_country', 'countries', 'policy_url', 'version',
 ]);
-const LENGTH_TYPES = new Set<FieldType>(['text', 'email', 'tel', 'url', 'date', 'select']);
+const LENGTH_TYPES = new Set<FieldType>(['text', 'email', 'tel', 'url', 'date', 'select', 'radio', 'textarea', 'password']);
+const PATTERN_TYPES = new Set<FieldType>(['text', 'email', 'tel', 'url', 'date', 'textarea']);
+const OPTION_TYPES = new Set<FieldType>(['select', 'radio', 'multiselect']);
+// A unique value is searched as one string, number or boolean (and a consent or a password is no one's to claim).
+const NOT_UNIQUE_TYPES = new Set<FieldType>(['checkbox', 'consent', 'multiselect', 'password']);
 const LANGUAGE_TAG = /^[a-z]{2,3}(-[a-z0-9]{1,8})*$/iu;
 const MAX_ID_LENGTH = 100;
+// A textarea's maxLength when the file gives none, and the most it may give.
+const TEXTAREA_DEFAULT_MAX_LENGTH = 1000;
+const TEXTAREA_MAX_LENGTH = 5000;
+// The Action writes (from T2) strings of at most 1000 characters and arrays of at most 50 items:
+// without the Management API, a longer value would be dropped at the end of the login.
+const ACTION_MAX_TEXT_LENGTH = 1000;
+const ACTION_MAX_LIST_ITEMS = 50;
+// As the Action's PROFILE_FIELDS writes a consent (`app_metadata:terms@2026-11`): both must agree.
+const CONSENT_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
+// Auth0's connection names: letters, digits and dashes, at most 128.
+const CONNECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/u;
+const PASSWORD_ID = 'password';
+const USERNAME_ID = 'username';
+const MANAGEMENT_VARIABLES = 'AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET';
 
 /**
  * Validates a parsed fields file and returns it normalised (defaults filled in, options as
- * `{value, label}` objects). Throws `FormDefinitionError` naming the first field that is wrong.
+ * `{value, label}` objects, country codes in capitals). Throws `FormDefinitionError` naming the
+ * first field that is wrong. Measures each `pattern`'s cost (pattern-cost.ts), so it may take a
+ * few hundred milliseconds per pattern.
  */
-export function parseFormDefinition(json: unknown, options: ParseFormOptions): FormDefinition {
+export function parseFormDefinition(json: unknown, options: ParseFormOptions): ServerForm {
   if (!isPlainObject(json)) throw new FormDefinitionError('the form must be a JSON object {"fields": [...], "allow_skip": bool}');
   rejectUnknownKeys(json, FORM_KEYS, 'the form');
   if (!Array.isArray(json.fields) || json.fields.length === 0) {
@@ -51,17 +85,37 @@ export function parseFormDefinition(json: unknown, options: ParseFormOptions): F
   if (json.allow_skip !== undefined && typeof json.allow_skip !== 'boolean') {
     throw new FormDefinitionError('"allow_skip" must be true or false');
   }
+  const link = parseLink(json.link_database_identity);
+  const context: FieldContext = { ...options, linksDatabaseIdentity: link !== undefined };
   const seen = new Set<string>();
   const fields = json.fields.map((raw, index) => {
-    const field = parseField(raw, index, options);
+    const field = parseField(raw, index, context);
     if (seen.has(field.id)) throw new FormDefinitionError(`field "${field.id}": the id is defined twice`);
     seen.add(field.id);
     return field;
   });
-  return { fields, allow_skip: json.allow_skip ?? false };
+  if (link && !seen.has(PASSWORD_ID)) {
+    throw new FormDefinitionError('"link_database_identity" needs a field {"id": "password", "type": "password"} in "fields"');
+  }
+  return { fields, allow_skip: json.allow_skip ?? false, ...(link ? { link_database_identity: link } : {}) };
 }
 
-function parseField(raw: unknown, index: number, options: ParseFormOptions): FieldDefinition {
+function parseLink(raw: unknown): ServerForm['link_database_identity'] {
+  if (raw === undefined) return undefined;
+  if (!isPlainObject(raw)) throw new FormDefinitionError('"link_database_identity" must be an object {"connection": NAME}');
+  rejectUnknownKeys(raw, new Set(['connection']), '"link_database_identity"');
+  if (typeof raw.connection !== 'string' || !CONNECTION_NAME.test(raw.connection)) {
+    throw new FormDefinitionError('"link_database_identity": "connection" must be a database connection name (letters, digits and dashes)');
+  }
+  return { connection: raw.connection };
+}
+
+interface FieldContext extends ParseFormOptions {
+  /** The form carries `link_database_identity`. */
+  linksDatabaseIdentity: boolean;
+}
+
+function parseField(raw: unknown, index: number, context: FieldContext): FieldDefinition {
   if (!isPlainObject(raw)) throw new FormDefinitionError(`fields[${index}]: must be an object`);
   const id = parseId(raw.id, index);
   const fail = (problem: string): never => {
@@ -76,50 +130,43 @@ function parseField(raw: unknown, index: number, options: ParseFormOptions): Fie
   const label = parseText(raw.label, '"label"', fail);
   if (label === undefined) fail('"label" is required');
   const required = parseBoolean(raw.required, '"required"', fail);
-  const unique = parseBoolean(raw.unique, '"unique"', fail);
-  const target = parseTarget(raw.target, fail);
-  const minLength = parseLength(raw.minLength, '"minLength"', 0, fail);
-  const maxLength = parseLength(raw.maxLength, '"maxLength"', 1, fail);
+  const isLinkedUsername = context.linksDatabaseIdentity && id === USERNAME_ID;
+  const unique = raw.unique === undefined && isLinkedUsername ? true : parseBoolean(raw.unique, '"unique"', fail);
+  const target = parseTarget(raw.target, type === 'consent' || isLinkedUsername ? 'app_metadata' : 'user_metadata', fail);
+  const minLength = parseInteger(raw.minLength, '"minLength"', 0, fail);
+  let maxLength = parseInteger(raw.maxLength, '"maxLength"', 1, fail);
 
   if ((minLength !== undefined || maxLength !== undefined) && !LENGTH_TYPES.has(type)) {
     fail(`"minLength" and "maxLength" do not apply to a ${type} field`);
+  }
+  if (type === 'textarea') {
+    maxLength ??= TEXTAREA_DEFAULT_MAX_LENGTH;
+    if (maxLength > TEXTAREA_MAX_LENGTH) fail(`"maxLength" of a textarea may not exceed ${TEXTAREA_MAX_LENGTH}`);
+    if (maxLength > ACTION_MAX_TEXT_LENGTH && !context.hasManagementCredentials) {
+      fail(`a "maxLength" over ${ACTION_MAX_TEXT_LENGTH} needs ${MANAGEMENT_VARIABLES} (the Action writes strings of at most ${ACTION_MAX_TEXT_LENGTH} characters)`);
+    }
   }
   if (minLength !== undefined && maxLength !== undefined && minLength > maxLength) {
     fail('"minLength" is greater than "maxLength"');
   }
 
-  let pattern: string | undefined;
-  if (raw.pattern !== undefined) {
-    if (typeof raw.pattern !== 'string' || raw.pattern === '') fail('"pattern" must be a non-empty string');
-    if (type === 'number' || type === 'checkbox' || type === 'select') fail(`"pattern" does not apply to a ${type} field`);
-    pattern = raw.pattern as string;
-    try {
-      compileFieldPattern(pattern);
-    } catch {
-      fail('"pattern" is not a valid regular expression in Unicode mode');
-    }
-    // The server matches in linear time (no ReDoS); a pattern it cannot run that way is refused.
-    try {
-      compileLinearPattern(pattern);
-    } catch {
-      fail('"pattern" uses syntax the server cannot match in linear time (backreferences, lookaround, [^]); see docs/SECURITY.md');
-    }
-    if (maxLength === undefined || maxLength > MAX_PATTERN_INPUT) {
-      fail(`"pattern" needs a "maxLength" of at most ${MAX_PATTERN_INPUT} beside it`);
-    }
-  }
+  const pattern = parsePattern(raw.pattern, type, maxLength, fail);
 
   let fieldOptions: FieldOption[] | undefined;
-  if (type === 'select') {
-    fieldOptions = parseOptions(raw.options, fail);
+  if (OPTION_TYPES.has(type)) {
+    fieldOptions = parseOptions(raw.options, type, fail);
   } else if (raw.options !== undefined) {
-    fail('"options" only apply to a select field');
+    fail('"options" only apply to select, radio and multiselect fields');
   }
+  const { minItems, maxItems } = parseItemCounts(raw, type, fieldOptions?.length ?? 0, context, fail);
+  const phone = parsePhoneSettings(raw, type, fail);
+  const consent = parseConsent(raw, type, fail);
 
-  if (unique && !options.hasManagementCredentials) {
-    fail('"unique" needs AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (values are checked through the Management API)');
+  if (unique && !context.hasManagementCredentials) {
+    fail(`"unique" needs ${MANAGEMENT_VARIABLES} (values are checked through the Management API)`);
   }
-  if (unique && type === 'checkbox') fail('"unique" does not apply to a checkbox field');
+  if (unique && NOT_UNIQUE_TYPES.has(type)) fail(`"unique" does not apply to a ${type} field`);
+  checkAccountLinking(raw, { id, type, required, unique, target }, context, fail);
 
   let autocomplete: string | undefined;
   if (raw.autocomplete !== undefined) {
@@ -131,8 +178,124 @@ function parseField(raw: unknown, index: number, options: ParseFormOptions): Fie
 
   return omitUndefined({
     id, label: label as LocalizedText, type, required, minLength, maxLength, pattern,
-    options: fieldOptions, autocomplete, placeholder, help, target, unique,
+    options: fieldOptions, minItems, maxItems, ...phone, ...consent, autocomplete, placeholder, help,
+    // A password is never stored: it has no target.
+    ...(type === 'password' ? {} : { target }), unique,
   }) as FieldDefinition;
+}
+
+function parsePattern(raw: unknown, type: FieldType, maxLength: number | undefined, fail: Fail): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw === '') return fail('"pattern" must be a non-empty string');
+  if (!PATTERN_TYPES.has(type)) fail(`"pattern" does not apply to a ${type} field`);
+  try {
+    compileFieldPattern(raw);
+  } catch {
+    fail('"pattern" is not a valid regular expression in Unicode mode');
+  }
+  // The server matches in linear time (no ReDoS); a pattern it cannot run that way is refused.
+  try {
+    compileLinearPattern(raw);
+  } catch {
+    fail('"pattern" uses syntax the server cannot match in linear time (backreferences, lookaround, [^]); see docs/SECURITY.md');
+  }
+  if (maxLength === undefined || maxLength > MAX_PATTERN_INPUT) {
+    fail(`"pattern" needs a "maxLength" of at most ${MAX_PATTERN_INPUT} beside it`);
+  }
+  // Linear is not cheap: a pattern whose program is huge costs that much on every character.
+  const cost = measurePatternCost(raw, maxLength as number);
+  if (cost.isTooSlow) {
+    fail(
+      `"pattern" took ${cost.milliseconds} ms to match a value of ${maxLength} characters (at most ${MAX_PATTERN_MILLISECONDS} ms allowed): ` +
+        'simplify it (nested counted repetitions such as (?:x{1,100}){1,10} are the usual cause) or lower "maxLength"',
+    );
+  }
+  return raw;
+}
+
+function parseItemCounts(
+  raw: Record<string, unknown>,
+  type: FieldType,
+  optionCount: number,
+  context: FieldContext,
+  fail: Fail,
+): { minItems?: number; maxItems?: number } {
+  const minItems = parseInteger(raw.minItems, '"minItems"', 0, fail);
+  const maxItems = parseInteger(raw.maxItems, '"maxItems"', 1, fail);
+  if (type !== 'multiselect') {
+    if (minItems !== undefined || maxItems !== undefined) fail('"minItems" and "maxItems" only apply to a multiselect field');
+    return {};
+  }
+  if (minItems !== undefined && maxItems !== undefined && minItems > maxItems) fail('"minItems" is greater than "maxItems"');
+  if ((maxItems ?? minItems ?? 0) > optionCount) fail(`"minItems" and "maxItems" may not exceed the number of options (${optionCount})`);
+  if ((maxItems ?? optionCount) > ACTION_MAX_LIST_ITEMS && !context.hasManagementCredentials) {
+    fail(`more than ${ACTION_MAX_LIST_ITEMS} items need "maxItems" of at most ${ACTION_MAX_LIST_ITEMS} or ${MANAGEMENT_VARIABLES} (the Action writes lists of at most ${ACTION_MAX_LIST_ITEMS})`);
+  }
+  return { minItems, maxItems };
+}
+
+function parsePhoneSettings(raw: Record<string, unknown>, type: FieldType, fail: Fail): { default_country?: string; countries?: string[] } {
+  if (type !== 'tel') {
+    if (raw.default_country !== undefined || raw.countries !== undefined) fail('"default_country" and "countries" only apply to a tel field');
+    return {};
+  }
+  const readCountry = (code: unknown, name: string): string => {
+    const country = typeof code === 'string' ? toPhoneCountry(code) : undefined;
+    if (country === undefined) {
+      fail(`${name} must be an ISO 3166-1 alpha-2 country code the phone library knows, such as "US"${typeof code === 'string' ? ` (not "${printable(code)}")` : ''}`);
+    }
+    return country as string;
+  };
+  const defaultCountry = raw.default_country === undefined ? undefined : readCountry(raw.default_country, '"default_country"');
+  let countries: string[] | undefined;
+  if (raw.countries !== undefined) {
+    if (!Array.isArray(raw.countries) || raw.countries.length === 0) fail('"countries" must be a non-empty array of country codes');
+    countries = (raw.countries as unknown[]).map((code, index) => readCountry(code, `countries[${index}]`));
+    const twice = countries.find((code, index) => countries!.indexOf(code) !== index);
+    if (twice !== undefined) fail(`"countries" lists "${twice}" twice`);
+    if (defaultCountry !== undefined && !countries.includes(defaultCountry)) fail(`"countries" must include the "default_country" ${defaultCountry}`);
+  }
+  return omitUndefined({ default_country: defaultCountry, countries });
+}
+
+function parseConsent(raw: Record<string, unknown>, type: FieldType, fail: Fail): { policy_url?: string; version?: string } {
+  if (type !== 'consent') {
+    if (raw.policy_url !== undefined || raw.version !== undefined) fail('"policy_url" and "version" only apply to a consent field');
+    return {};
+  }
+  if (typeof raw.policy_url !== 'string' || !isHttpsUrl(raw.policy_url)) fail('"policy_url" must be the https URL of the policy');
+  if (typeof raw.version !== 'string' || !CONSENT_VERSION.test(raw.version)) {
+    fail('"version" must be 1 to 64 letters, digits, dots, hyphens or underscores (the Action compares it as id@version)');
+  }
+  return { policy_url: raw.policy_url as string, version: raw.version as string };
+}
+
+/**
+ * A password exists only to create a database identity: in a form with `link_database_identity`,
+ * with the id `password`, required, never stored, and with the M2M credentials. The `username`
+ * beside it is stored in app_metadata and unique (Auth0 keeps usernames unique per connection).
+ */
+function checkAccountLinking(
+  raw: Record<string, unknown>,
+  field: Pick<FieldDefinition, 'id' | 'type' | 'required' | 'unique' | 'target'>,
+  context: FieldContext,
+  fail: Fail,
+): void {
+  if (field.type === 'password') {
+    if (field.id !== PASSWORD_ID) fail(`a password field's id must be "${PASSWORD_ID}"`);
+    if (!context.linksDatabaseIdentity) {
+      fail('a password field needs "link_database_identity": {"connection": NAME} beside "fields" (it is used only to create a database identity)');
+    }
+    if (raw.target !== undefined) fail('a password is never stored: it has no "target"');
+    if (!field.required) fail('a password field must be required (the Action asks for it only when the user has no database identity)');
+    if (!context.hasManagementCredentials) fail(`account linking needs ${MANAGEMENT_VARIABLES} (with create:users and delete:users)`);
+  } else if (field.id === PASSWORD_ID) {
+    fail('the id "password" is kept for the password field of account linking, which is never stored');
+  }
+  if (context.linksDatabaseIdentity && field.id === USERNAME_ID) {
+    if (field.type !== 'text') fail('the username of account linking must be a text field');
+    if (field.target !== 'app_metadata' || !field.unique) fail('the username of account linking is stored in app_metadata and unique');
+  }
 }
 
 function parseId(raw: unknown, index: number): string {
@@ -170,20 +333,20 @@ function parseBoolean(raw: unknown, name: string, fail: Fail): boolean {
   return raw as boolean;
 }
 
-function parseTarget(raw: unknown, fail: Fail): MetadataTarget {
-  if (raw === undefined) return 'user_metadata';
+function parseTarget(raw: unknown, fallback: MetadataTarget, fail: Fail): MetadataTarget {
+  if (raw === undefined) return fallback;
   if (raw !== 'user_metadata' && raw !== 'app_metadata') fail('"target" must be "user_metadata" or "app_metadata"');
   return raw as MetadataTarget;
 }
 
-function parseLength(raw: unknown, name: string, minimum: number, fail: Fail): number | undefined {
+function parseInteger(raw: unknown, name: string, minimum: number, fail: Fail): number | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < minimum) fail(`${name} must be an integer of at least ${minimum}`);
   return raw as number;
 }
 
-function parseOptions(raw: unknown, fail: Fail): FieldOption[] {
-  if (!Array.isArray(raw) || raw.length === 0) return fail('a select field needs a non-empty "options" array');
+function parseOptions(raw: unknown, type: FieldType, fail: Fail): FieldOption[] {
+  if (!Array.isArray(raw) || raw.length === 0) return fail(`a ${type} field needs a non-empty "options" array`);
   const values = new Set<string>();
   return raw.map((option, index) => {
     let parsed: FieldOption;
@@ -213,6 +376,15 @@ function rejectUnknownKeys(object: Record<string, unknown>, known: ReadonlySet<s
   }
 }
 
+function isHttpsUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -223,7 +395,5 @@ function omitUndefined<T extends Record<string, unknown>>(object: T): T {
 
 // Keeps error messages on one line and short, whatever the file holds.
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu, '?');
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+  return toPrintable(text, 40);
 }

@@ -6,6 +6,9 @@ import { importHmacKey } from './hmac-key.js';
 
 /** Seconds of clock skew accepted on `exp`, `iat` and `nbf` (the Action's clock and ours differ). */
 export const CLOCK_TOLERANCE_SECONDS = 5;
+// The Action's own bound on a language tag (BCP 47 allows long ones; nobody needs them here).
+const MAX_LANGUAGE_TAG_LENGTH = 35;
+const LANGUAGE_TAG = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/u;
 
 /** The verified claims of a session token (T1), as the Action's `api.redirect.encodeToken` sets them. */
 export interface SessionClaims {
@@ -17,6 +20,10 @@ export interface SessionClaims {
   /** Ids of the required fields missing for this user (bare ids). */
   readonly fields?: readonly string[];
   readonly email_hint?: string;
+  /** `false` once the user has skipped as often as the Action allows: /skip answers 403. */
+  readonly allow_skip?: boolean;
+  /** The user's language (a BCP 47 tag, canonical), carried for rendering; never decides anything. */
+  readonly lang?: string;
 }
 
 export interface VerifiedSession {
@@ -74,7 +81,12 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
 
 function readClaims(payload: JWTPayload, clock: Clock, maxSessionTtl: number): SessionClaims {
   const { sub, iss, iat, exp, jti } = payload;
-  const { fields, email_hint: emailHint } = payload as { fields?: unknown; email_hint?: unknown };
+  const { fields, email_hint: emailHint, allow_skip: allowSkip, lang } = payload as {
+    fields?: unknown;
+    email_hint?: unknown;
+    allow_skip?: unknown;
+    lang?: unknown;
+  };
   if (typeof sub !== 'string' || sub === '' || typeof iss !== 'string') throw invalidSession();
   if (typeof iat !== 'number' || typeof exp !== 'number') throw invalidSession();
   // A long-lived T1 is a long replay window for a leaked link; the Action mints short ones.
@@ -84,6 +96,11 @@ function readClaims(payload: JWTPayload, clock: Clock, maxSessionTtl: number): S
   if (jti !== undefined && (typeof jti !== 'string' || jti === '')) throw invalidSession();
   if (fields !== undefined && !(Array.isArray(fields) && fields.every((id) => typeof id === 'string'))) throw invalidSession();
   if (emailHint !== undefined && typeof emailHint !== 'string') throw invalidSession();
+  if (allowSkip !== undefined && typeof allowSkip !== 'boolean') throw invalidSession();
+  if (lang !== undefined && typeof lang !== 'string') throw invalidSession();
+  // A tag that does not parse is dropped, not refused: it comes from the login's ui_locales,
+  // which the user chooses, and only picks a language.
+  const language = typeof lang === 'string' ? toLanguageTag(lang) : undefined;
   return {
     sub,
     iss,
@@ -92,7 +109,18 @@ function readClaims(payload: JWTPayload, clock: Clock, maxSessionTtl: number): S
     ...(jti === undefined ? {} : { jti }),
     ...(fields === undefined ? {} : { fields: fields as string[] }),
     ...(emailHint === undefined ? {} : { email_hint: emailHint as string }),
+    ...(allowSkip === undefined ? {} : { allow_skip: allowSkip as boolean }),
+    ...(language === undefined ? {} : { lang: language }),
   };
+}
+
+function toLanguageTag(text: string): string | undefined {
+  if (text.length > MAX_LANGUAGE_TAG_LENGTH || !LANGUAGE_TAG.test(text)) return undefined;
+  try {
+    return Intl.getCanonicalLocales(text)[0];
+  } catch {
+    return undefined;
+  }
 }
 
 function invalidSession(cause?: unknown): RequestError {

@@ -46,6 +46,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       port: 3000,
       host: '127.0.0.1',
+      validationHook: undefined,
+      validationHookTimeout: 3,
     });
     expect(config.form.fields.map((field) => field.id)).toEqual(['company_name', 'job_title']);
     expect(config.form.allow_skip).toBe(false);
@@ -122,6 +124,7 @@ describe('loadConfig', () => {
     ['ALLOWED_ORIGINS', '*'], ['ALLOWED_ORIGINS', 'https://app.example.com/path'], ['ALLOWED_ORIGINS', 'app.example.com'],
     ['ALLOWED_ORIGINS', 'https://app.example.com?x'],
     ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['VALIDATION_HOOK_TIMEOUT', '0'], ['VALIDATION_HOOK_TIMEOUT', '11'], ['VALIDATION_HOOK_TIMEOUT', 'soon'],
   ])('names %s when it is %s', (variable, value) => {
     const error = refusal({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -170,5 +173,51 @@ describe('loadConfig', () => {
     const error = refusal({ PROFILE_FIELDS_FILE: 'fields.json' });
     expect(error.variable).toBe('PROFILE_FIELDS_FILE');
     expect(error.message).not.toContain('\n');
+  });
+
+  it('names the bad ALLOWED_ORIGINS entry, printable and truncated', () => {
+    const error = refusal({ ALLOWED_ORIGINS: 'https://ok.example.com, https://app.example.com/callback' });
+    expect(error.message).toMatch(/^ALLOWED_ORIGINS: "https:\/\/app\.example\.com\/callback" is not an origin/);
+    const long = refusal({ ALLOWED_ORIGINS: `https://${'a'.repeat(100)}.example.com/path` });
+    expect(long.message).toContain(`"https://${'a'.repeat(52)}…"`);
+    expect(refusal({ ALLOWED_ORIGINS: 'https://a\u0007b.example.com' }).message).toContain('"https://a?b.example.com"');
+  });
+
+  it('reads the validation hook: an https URL or http to loopback, a secret of 32 bytes, a timeout of at most 10 s', () => {
+    const secret = 'h'.repeat(32);
+    expect(load({ VALIDATION_HOOK_URL: 'https://hooks.example.com/profile?site=1', VALIDATION_HOOK_SECRET: secret, VALIDATION_HOOK_TIMEOUT: '2.5' })).toMatchObject({
+      validationHook: { url: 'https://hooks.example.com/profile?site=1', secret },
+      validationHookTimeout: 2.5,
+    });
+    for (const url of ['http://127.0.0.1:4000/hook', 'http://localhost:4000/hook', 'http://[::1]:4000/hook']) {
+      expect(load({ VALIDATION_HOOK_URL: url, VALIDATION_HOOK_SECRET: secret }).validationHook?.url).toBe(url);
+    }
+    expect(load({ VALIDATION_HOOK_TIMEOUT: '10' }).validationHookTimeout).toBe(10);
+  });
+
+  it.each([
+    ['plain http to another host', { VALIDATION_HOOK_URL: 'http://hooks.example.com/v', VALIDATION_HOOK_SECRET: 'h'.repeat(32) }, 'VALIDATION_HOOK_URL', /only accepted to 127\.0\.0\.1/],
+    ['not a URL', { VALIDATION_HOOK_URL: 'hooks.example.com', VALIDATION_HOOK_SECRET: 'h'.repeat(32) }, 'VALIDATION_HOOK_URL', /https URL/],
+    ['another scheme', { VALIDATION_HOOK_URL: 'ftp://hooks.example.com/v', VALIDATION_HOOK_SECRET: 'h'.repeat(32) }, 'VALIDATION_HOOK_URL', /https URL/],
+    ['credentials in the URL', { VALIDATION_HOOK_URL: 'https://user:pw@hooks.example.com/v', VALIDATION_HOOK_SECRET: 'h'.repeat(32) }, 'VALIDATION_HOOK_URL', /credentials/],
+    ['a URL without a secret', { VALIDATION_HOOK_URL: 'https://hooks.example.com/v' }, 'VALIDATION_HOOK_SECRET', /required with VALIDATION_HOOK_URL/],
+    ['a short secret', { VALIDATION_HOOK_URL: 'https://hooks.example.com/v', VALIDATION_HOOK_SECRET: 'short-hook-secret' }, 'VALIDATION_HOOK_SECRET', /at least 32 bytes/],
+    ['a secret without a URL', { VALIDATION_HOOK_SECRET: 'h'.repeat(32) }, 'VALIDATION_HOOK_SECRET', /VALIDATION_HOOK_URL is not/],
+  ])('refuses a validation hook with %s, naming the variable on one line', (_case, env, variable, message) => {
+    const error = refusal(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('\n');
+    expect(error.message).not.toContain('short-hook-secret');
+  });
+
+  it('names the variables a password field needs when the M2M credentials are missing', () => {
+    writeFileSync(
+      join(cwd, 'fields.json'),
+      JSON.stringify({ fields: [{ id: 'password', label: 'Password', type: 'password', required: true }], link_database_identity: { connection: 'db' } }),
+    );
+    const error = refusal({ PROFILE_FIELDS_FILE: 'fields.json' });
+    expect(error.variable).toBe('PROFILE_FIELDS_FILE');
+    expect(error.message).toMatch(/field "password": account linking needs AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET/);
   });
 });

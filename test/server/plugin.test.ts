@@ -15,6 +15,12 @@ describe('registration', () => {
     track(app);
     return expect(app.ready()).rejects.toThrow(/deps\.profileWriter/);
   });
+
+  it('refuses a validate option that is not a function, naming it', () => {
+    const host = track(Fastify());
+    void host.register(progressiveProfile, { config: testConfig(), deps: { clock: frozenClock(), profileWriter: new RecordingWriter() }, validate: {} as never });
+    return expect(host.ready()).rejects.toThrow(/^validate: must be an async function/);
+  });
 });
 
 describe('the plugin under a prefix in another app', () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeApps, setup } from '../support/app.js';
+import { parseFormDefinition } from '../../../server/fields/form-definition.js';
 import { testForm } from '../support/fixtures.js';
 
 afterEach(closeApps);
@@ -19,5 +20,15 @@ describe('GET /form', () => {
     const response = await app.inject({ url: '/form', headers: { 'if-none-match': `W/${etag}` } });
     expect(response.statusCode).toBe(304);
     expect(response.body).toBe('');
+  });
+
+  it('answers only fields and allow_skip: the connection of account linking stays on the server', async () => {
+    const form = parseFormDefinition(
+      { fields: [{ id: 'password', label: 'Password', type: 'password', required: true }], link_database_identity: { connection: 'secret-db' } },
+      { hasManagementCredentials: true },
+    );
+    const response = await setup({ form }).app.inject('/form');
+    expect(Object.keys(response.json())).toEqual(['fields', 'allow_skip']);
+    expect(response.body).not.toContain('secret-db');
   });
 });

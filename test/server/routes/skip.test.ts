@@ -20,4 +20,24 @@ describe('POST /skip', () => {
     expectError(await post(app, '/skip', body), 403, 'skip_not_allowed');
     expect((await post(app, '/submit', body)).statusCode).toBe(200);
   });
+
+  it('refuses with skip_not_allowed when T1 says allow_skip false, leaving T1 usable for a submit', async () => {
+    const { app, writer } = setup();
+    const body = await submitBody(undefined, { allow_skip: false });
+    expectError(await post(app, '/skip', body), 403, 'skip_not_allowed');
+    expect((await post(app, '/submit', body)).statusCode).toBe(200);
+    expect(writer.writes).toHaveLength(1);
+  });
+
+  it('reports a used T1 before skip_not_allowed', async () => {
+    const { app } = setup();
+    const body = await submitBody(undefined, { allow_skip: false });
+    expect((await post(app, '/submit', body)).statusCode).toBe(200);
+    expectError(await post(app, '/skip', body), 409, 'session_used');
+  });
+
+  it('allows a skip when T1 says allow_skip true', async () => {
+    const { app } = setup();
+    expect((await post(app, '/skip', await submitBody(undefined, { allow_skip: true }))).statusCode).toBe(200);
+  });
 });

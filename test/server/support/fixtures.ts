@@ -2,9 +2,8 @@
 // Auth0's `api.redirect.encodeToken` mints them, and a ProfileWriter that records what it is asked.
 import { randomBytes } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
-import type { FormDefinition } from '../../../common/wire.js';
 import type { Config } from '../../../server/config.js';
-import { parseFormDefinition } from '../../../server/fields/form-definition.js';
+import { parseFormDefinition, type ServerForm } from '../../../server/fields/form-definition.js';
 import type { Clock } from '../../../server/clock.js';
 import type { ProfilePatch, ProfileWriter, WriteOptions } from '../../../server/upstream/profile-writer.js';
 import type { RequestError } from '../../../server/http/errors.js';
@@ -38,7 +37,7 @@ export const TEST_FORM_JSON = {
   allow_skip: true,
 };
 
-export function testForm(overrides: Partial<typeof TEST_FORM_JSON> = {}, hasManagementCredentials = true): FormDefinition {
+export function testForm(overrides: Partial<typeof TEST_FORM_JSON> = {}, hasManagementCredentials = true): ServerForm {
   return parseFormDefinition({ ...TEST_FORM_JSON, ...overrides }, { hasManagementCredentials });
 }
 
@@ -58,6 +57,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     port: 3000,
     host: '127.0.0.1',
+    validationHookTimeout: 3,
     ...overrides,
   };
 }

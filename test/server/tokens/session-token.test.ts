@@ -91,4 +91,24 @@ describe('createSessionTokenVerifier', () => {
   it('refuses garbage', async () => {
     expect(await refusalCode('not-a-jwt')).toBe('401 invalid_session');
   });
+
+  it('carries allow_skip and lang, the language tag in its canonical form', async () => {
+    const { claims } = await verifier.verify(await mintSessionToken({ allow_skip: false, lang: 'es-mx' }));
+    expect(claims).toMatchObject({ allow_skip: false, lang: 'es-MX' });
+  });
+
+  it('drops a lang that is not a language tag rather than refusing the login', async () => {
+    for (const lang of ['', 'not a tag', 'x'.repeat(40), 'en_US']) {
+      expect((await verifier.verify(await mintSessionToken({ lang }))).claims).not.toHaveProperty('lang');
+    }
+  });
+
+  it.each([
+    ['allow_skip', 'no'],
+    ['allow_skip', 0],
+    ['lang', ['en']],
+    ['lang', 5],
+  ])('refuses %s of the wrong type (%j) as invalid_session', async (claim, value) => {
+    expect(await refusalCode(await mintSessionToken({ [claim]: value }))).toBe('401 invalid_session');
+  });
 });
