@@ -18,7 +18,7 @@ export function createSkipHandler(options: SkipHandlerOptions) {
     return continueLogin(options, request, reply, async (session) => {
       // Inside the single use: CONTRACT's order puts 409 before 403.
       if (!allowSkip || session.claims.allow_skip === false) throw new RequestError('skip_not_allowed', 'This form cannot be skipped.');
-      return signer.sign({ sub: session.claims.sub, state: request.body.state, skipped: true });
+      return signer.sign({ sub: session.claims.sub, jti: session.claims.jti, state: request.body.state, skipped: true });
     });
   };
 }

@@ -38,7 +38,7 @@ export function createSubmitHandler(options: SubmitHandlerOptions) {
     const values = parseSubmittedValues(form, request.body.values);
     return continueLogin(options, request, reply, async (session) => {
       const startedAt = clock.now();
-      const { sub } = session.claims;
+      const { sub, jti } = session.claims;
       const { state } = request.body;
       const asked = selectAskedFields(session.claims.fields, request.log);
       const { patch, hookValues } = prepareSubmission(asked, values, clock);
@@ -47,7 +47,7 @@ export function createSubmitHandler(options: SubmitHandlerOptions) {
       if (validator && Object.keys(hookValues).length > 0) {
         await validator.check(hookValues, { sub, fields: asked.map((field) => field.id) }, request.log);
       }
-      if (!profileWriter) return signer.sign({ sub, state, profile: toProfileClaim(patch) });
+      if (!profileWriter) return signer.sign({ sub, jti, state, profile: toProfileClaim(patch) });
       if (!isEmptyPatch(patch)) {
         const spentSeconds = (clock.now() - startedAt) / 1000;
         const writeSeconds = Math.min(upstreamSeconds, SUBMIT_UPSTREAM_SECONDS - spentSeconds);
@@ -56,7 +56,7 @@ export function createSubmitHandler(options: SubmitHandlerOptions) {
           await profileWriter.writeProfile(sub, patch, writeOptions);
         });
       }
-      return signer.sign({ sub, state });
+      return signer.sign({ sub, jti, state });
     });
   };
 }

@@ -19,6 +19,8 @@ export interface ContinueTokenInput {
   sub: string;
   /** The `state` Auth0 appended to the form URL; `validateToken` compares it with /continue's. */
   state: string;
+  /** T1's `jti`, when it has one: T2 carries it, so one login can be followed across logs. */
+  jti?: string;
   skipped?: boolean;
   /** Only when the Action writes the data (no Management API credentials). */
   profile?: { user_metadata: Record<string, unknown>; app_metadata: Record<string, unknown> };
@@ -35,7 +37,7 @@ export function createContinueTokenSigner(options: ContinueTokenSignerOptions): 
   const { clock, ttl } = options;
 
   return {
-    async sign({ sub, state, skipped, profile }) {
+    async sign({ sub, state, jti, skipped, profile }) {
       const iat = Math.floor(clock.now() / 1000);
       const claims: Record<string, unknown> = { state };
       if (skipped) claims.skipped = true;
@@ -47,7 +49,8 @@ export function createContinueTokenSigner(options: ContinueTokenSignerOptions): 
         .setSubject(sub)
         .setIssuedAt(iat)
         .setExpirationTime(iat + ttl)
-        .setJti(randomBytes(16).toString('base64url'))
+        // T1's jti: the Action logs the same one on redirect and continue; else a fresh one.
+        .setJti(jti ?? randomBytes(16).toString('base64url'))
         .sign(await key);
     },
   };

@@ -7,10 +7,10 @@ afterEach(closeApps);
 describe('POST /skip', () => {
   it('answers a continue token marked skipped when the form allows it, writing nothing', async () => {
     const { app, writer } = setup();
-    const response = await post(app, '/skip', { state: 'state-1', session_token: await mintSessionToken() });
+    const response = await post(app, '/skip', { state: 'state-1', session_token: await mintSessionToken({ jti: 'login-77' }) });
     expect(response.statusCode).toBe(200);
     expect(response.json().continue_url).toBe(`${TENANT.origin}/continue?state=state-1`);
-    expect(await continueClaims(response)).toMatchObject({ skipped: true, state: 'state-1', sub: 'auth0|user-1' });
+    expect(await continueClaims(response)).toMatchObject({ skipped: true, state: 'state-1', sub: 'auth0|user-1', jti: 'login-77' });
     expect(writer.writes).toHaveLength(0);
   });
 

@@ -22,6 +22,12 @@ describe('POST /submit', () => {
     expect(claims).not.toHaveProperty('skipped');
   });
 
+  it("carries T1's jti in T2, so one login can be followed across the Action's and the server's logs", async () => {
+    const { app } = setup();
+    const response = await post(app, '/submit', await submitBody(VALUES, { jti: 'login-4f2a' }));
+    expect((await continueClaims(response)).jti).toBe('login-4f2a');
+  });
+
   it('groups values by target and writes numbers, booleans and options as given', async () => {
     const { app, writer } = setup();
     const values = { ...VALUES, plan: 'pro', age: 42, newsletter: true, nickname: 'zed' };

@@ -16,7 +16,11 @@ describe('createContinueTokenSigner', () => {
     await expect(jwtVerify(token, new TextEncoder().encode(CONTINUE_SECRET), { algorithms: ['HS256'], currentDate: new Date(NOW_SECONDS * 1000) })).resolves.toBeDefined();
   });
 
-  it('gives every token its own jti', async () => {
+  it("carries T1's jti when given one", async () => {
+    expect(decodeJwt(await signer.sign({ sub: 'u', state: 's', jti: 'login-4f2a' })).jti).toBe('login-4f2a');
+  });
+
+  it('gives every token without a T1 jti its own', async () => {
     const [first, second] = await Promise.all([signer.sign({ sub: 'u', state: 's' }), signer.sign({ sub: 'u', state: 's' })]);
     expect(decodeJwt(first).jti).not.toBe(decodeJwt(second).jti);
   });
