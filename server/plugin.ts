@@ -4,6 +4,7 @@
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
+import type { PasswordPolicy } from '../common/wire.js';
 import { systemClock, type Clock } from './clock.js';
 import { listTenantHosts, type Config } from './config.js';
 import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
@@ -12,23 +13,31 @@ import { guardRequest, refuseWhileClosing } from './http/guard.js';
 import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
 import { createBundleHandler } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
-import { handleHealth } from './routes/health.js';
+import { createHealthHandler } from './routes/health.js';
 import { createHostedPageHandler, createHostedPageStylesHandler } from './routes/hosted-page.js';
 import { createSkipHandler } from './routes/skip.js';
 import { createSubmitHandler } from './routes/submit.js';
 import { createMemoryStore } from './store/memory.js';
 import { createSingleUse, type SingleUseStore } from './store/single-use.js';
+import { createUniqueClaims } from './store/unique-claims.js';
 import { createContinueTokenSigner } from './tokens/continue-token.js';
 import { createSessionTokenVerifier } from './tokens/session-token.js';
+import type { ServerFormDefinition } from './upstream/credentials.js';
+import type { IdentityLinker } from './upstream/identity-linker.js';
+import { withPasswordPolicy } from './upstream/password-policy.js';
 import type { ProfileWriter } from './upstream/profile-writer.js';
 
 export interface AppDeps {
   /** Default: the system clock. */
   clock?: Clock;
-  /** Default: an in-memory store (one process). */
+  /** Default: an in-memory store (one process). Single use of T1, refused attempts, `unique` claims. */
   store?: SingleUseStore;
   /** Writes through the Management API; undefined means the Action writes the data from T2. */
   profileWriter?: ProfileWriter;
+  /** Creates and links database identities; required when the form has `link_database_identity`. */
+  identityLinker?: IdentityLinker;
+  /** The linking connection's password rules, shown by GET /form on the password field. */
+  passwordPolicy?: PasswordPolicy;
   /** The widget bundle served at /progressive-profile.js; undefined answers 404 there. */
   widgetScript?: string | Buffer;
 }
@@ -45,9 +54,13 @@ export interface ProgressiveProfileOptions {
 export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> = async (app, options) => {
   const { config, deps = {} } = options;
   if (!config || typeof config !== 'object') throw new TypeError('config: the validated configuration (loadConfig) is required');
-  const { profileWriter } = deps;
-  if (!profileWriter && config.form.fields.some((field) => field.unique)) {
+  const { profileWriter, identityLinker } = deps;
+  const form: ServerFormDefinition = config.form;
+  if (!profileWriter && form.fields.some((field) => field.unique)) {
     throw new TypeError('deps.profileWriter: required when a field is "unique" (values are checked through the Management API)');
+  }
+  if ((!profileWriter || !identityLinker) && form.link_database_identity) {
+    throw new TypeError('deps.profileWriter and deps.identityLinker: required when the form links database identities');
   }
   const clock = deps.clock ?? systemClock;
   const store = deps.store ?? createMemoryStore({ clock });
@@ -94,8 +107,8 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   }
   const postOptions = { bodyLimit: BODY_LIMIT, ...(limitRate ? { onRequest: limitRate } : {}) };
 
-  app.get('/healthz', handleHealth);
-  app.get('/form', createFormHandler(config.form));
+  app.get('/healthz', createHealthHandler(store));
+  app.get('/form', createFormHandler(withPasswordPolicy(config.form, deps.passwordPolicy)));
   app.get('/', createHostedPageHandler(prefix));
   app.get('/hosted-page.css', createHostedPageStylesHandler());
   app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
@@ -108,7 +121,10 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
       singleUse,
       signer,
       profileWriter,
+      identityLinker,
+      uniqueClaims: createUniqueClaims(store),
       upstreamSeconds: config.managementApiTimeout,
+      storeOperationMs: store.maxOperationMs,
       clock,
     }),
   );

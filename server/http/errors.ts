@@ -24,6 +24,8 @@ export interface RequestErrorOptions {
   /** Overrides the code's usual status (413 and 415 answer `invalid_request` too). */
   statusCode?: number;
   fields?: Record<string, FieldErrorCode>;
+  /** Plain text (at most 200 characters) per field that a hook or Auth0 gave as its reason. */
+  messages?: Record<string, string>;
   /** Seconds, sent as `Retry-After`. */
   retryAfter?: number;
   /** What went wrong underneath: logged with the request id, never sent to the client. */
@@ -41,6 +43,7 @@ export class RequestError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;
   readonly fields?: Record<string, FieldErrorCode>;
+  readonly messages?: Record<string, string>;
   readonly retryAfter?: number;
   /** Headers the answer carries (`retry-after`). */
   readonly headers: Readonly<Record<string, string>>;
@@ -51,6 +54,7 @@ export class RequestError extends Error {
     this.code = code;
     this.statusCode = options.statusCode ?? STATUS_BY_CODE[code];
     this.fields = options.fields;
+    this.messages = options.messages;
     this.retryAfter = options.retryAfter;
     this.headers = options.retryAfter === undefined ? {} : { 'retry-after': String(options.retryAfter) };
   }
@@ -77,6 +81,7 @@ export function handleError(this: unknown, error: FastifyError | RequestError | 
     error: refusal.code,
     message: refusal.message,
     ...(refusal.fields ? { fields: refusal.fields } : {}),
+    ...(refusal.messages ? { messages: refusal.messages } : {}),
   };
   void reply.code(refusal.statusCode).headers(refusal.headers).type(JSON_TYPE).header('cache-control', 'no-store').send(body);
 }

@@ -114,7 +114,7 @@ describe('the error table', () => {
     expect(Object.values(response.json().fields)).toEqual([code]);
   });
 
-  it('answers 422 taken for a unique value another user holds, checking only non-empty values', async () => {
+  it('answers 422 taken for a unique value another user holds, checking only non-empty values, trimmed and lower-cased', async () => {
     const form = testForm({
       fields: [
         { id: 'badge', label: 'Badge', type: 'text', unique: true, maxLength: 20 },
@@ -122,11 +122,11 @@ describe('the error table', () => {
       ] as never,
     });
     const { app, writer } = setup({ form });
-    writer.taken.add('badge=B-7');
+    writer.taken.add('badge=b-7');
     const response = await post(app, '/submit', await submitBody({ badge: ' B-7 ', email2: '' }));
     expectError(response, 422, 'invalid_fields');
     expect(response.json().fields).toEqual({ badge: 'taken' });
-    expect(writer.lookups).toEqual([{ userId: 'auth0|user-1', target: 'user_metadata', fieldId: 'badge', value: 'B-7' }]);
+    expect(writer.lookups).toEqual([{ userId: 'auth0|user-1', target: 'user_metadata', fieldId: 'badge', value: 'b-7' }]);
     expect(writer.writes).toHaveLength(0);
   });
 
@@ -174,10 +174,16 @@ describe('the error table', () => {
   });
 
   it('answers 503 upstream_unavailable when the single-use store is down', async () => {
+    const unavailable = async () => Promise.reject(new StoreUnavailableError('down'));
     const down: SingleUseStore = {
-      reserve: async () => Promise.reject(new StoreUnavailableError('down')),
-      commit: async () => {},
-      release: async () => {},
+      reserve: unavailable,
+      commit: unavailable,
+      release: unavailable,
+      releaseRefused: unavailable,
+      hold: unavailable,
+      unhold: unavailable,
+      holderOf: unavailable,
+      ping: unavailable,
       close: async () => {},
     };
     expectError(await post(setup({}, { store: down }).app, '/submit', await submitBody()), 503, 'upstream_unavailable');
