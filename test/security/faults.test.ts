@@ -187,6 +187,42 @@ describe('Management API failures', () => {
   });
 });
 
+describe('a Management API token the tenant stops accepting', () => {
+  it('is replaced on the next submit, which succeeds with exactly one new token request', async () => {
+    const server = await startServer();
+    expect((await submit(server, await submitBodyFor(freshUser()))).statusCode).toBe(200);
+    const before = await emulator.stats();
+    await emulator.revokeTokens();
+    const userId = freshUser();
+    const body = await submitBodyFor(userId);
+    expect((await submit(server, body)).statusCode).toBe(200);
+    expect(metadataOf(userId)).toEqual(body.values);
+    expect((await submit(server, await submitBodyFor(freshUser()))).statusCode).toBe(200);
+    expect((await emulator.stats()).tokenRequests - before.tokenRequests).toBe(1);
+  });
+});
+
+describe('the 15 s promise', () => {
+  let redis: RedisServer | undefined;
+  afterEach(async () => {
+    await redis?.stop();
+    redis = undefined;
+  });
+
+  it('answers within 15 s at MANAGEMENT_API_TIMEOUT=15 when the API hangs, keeping the Redis store's worst case free inside them', async () => {
+    redis = await startRedisServer();
+    const server = await startServer({ managementApiTimeout: 15, redisUrl: redis.url });
+    const warm = await submitBodyFor(freshUser());
+    expect((await submit(server, warm)).statusCode).toBe(200);
+    await emulator.queueFaults('api', Array.from({ length: 5 }, () => ({ hang: true as const })));
+    const failed = await submit(server, await submitBodyFor(freshUser()));
+    expectRefusal(failed, 504, 'upstream_timeout');
+    // 15 s less 250 ms and the Redis store's worst case for one operation (2 s).
+    expect(failed.elapsed).toBeGreaterThanOrEqual(12_500);
+    expect(failed.elapsed).toBeLessThan(13_500);
+  }, 25_000);
+});
+
 describe('the single-use store', () => {
   let redis: RedisServer | undefined;
   afterEach(async () => {
