@@ -209,7 +209,7 @@ describe('the 15 s promise', () => {
     redis = undefined;
   });
 
-  it('answers within 15 s at MANAGEMENT_API_TIMEOUT=15 when the API hangs, keeping the Redis store's worst case free inside them', async () => {
+  it("answers within 15 s at MANAGEMENT_API_TIMEOUT=15 when the API hangs, keeping the Redis store's worst case free inside them", async () => {
     redis = await startRedisServer();
     const server = await startServer({ managementApiTimeout: 15, redisUrl: redis.url });
     const warm = await submitBodyFor(freshUser());
