@@ -81,7 +81,9 @@ export type NetworkFault =
   /** Never answers (until the request is aborted); the tenant never sees the request. */
   | { hang: true }
   /** The tenant handles the request, then the answer never arrives: a write that lands but answers late. */
-  | { lateAnswer: true };
+  | { lateAnswer: true }
+  /** Runs `action` (stop a Redis, say), then lets the request through. */
+  | { before: () => Promise<void> };
 
 export interface FaultRule {
   method: string;
@@ -111,6 +113,10 @@ export function createFaultyFetch(base: typeof fetch): { fetch: typeof fetch; ad
         status: fault.status,
         headers: { 'content-type': 'application/json' },
       });
+    }
+    if ('before' in fault) {
+      await fault.before();
+      return base(input, init);
     }
     if ('lateAnswer' in fault) await base(input, { ...init, signal: undefined });
     return hangUntilAborted(init?.signal);
