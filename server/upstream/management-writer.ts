@@ -4,6 +4,7 @@ import { createManagementApi, escapeLucene, type ManagementApi, type ManagementA
 import type { Metadata, ProfilePatch, ProfileWriter, WriteOptions } from './profile-writer.js';
 
 export { escapeLucene } from './management-api.js';
+
 type MetadataTarget = 'user_metadata' | 'app_metadata';
 
 const SEARCH_PAGE_SIZE = 2;

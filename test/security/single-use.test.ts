@@ -9,6 +9,7 @@ import { makeUser, startManagementEmulator, type RunningEmulator } from '../supp
 import { startProfileServer, type ProfileServer } from '../support/profile-server.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
+import { testForm } from '../server/support/fixtures.js';
 import { buildTestApp, closeApps, expectRefusal, mintSessionToken, postJson, submitBody } from './support.js';
 
 const time = createVirtualTime();
@@ -133,7 +134,7 @@ describe('refused attempts per T1', () => {
   });
 
   it('counts /skip refused as not allowed against the same T1', async () => {
-    const { app } = buildTestApp({ form: { ...buildTestApp().config.form, allow_skip: false } });
+    const { app } = buildTestApp({ form: testForm({ allow_skip: false }) });
     const body = await submitBody();
     for (let attempt = 1; attempt <= MAX_REFUSED_ATTEMPTS; attempt += 1) {
       expectRefusal(await postJson(app, '/skip', { state: body.state, session_token: body.session_token }), 403, 'skip_not_allowed');
