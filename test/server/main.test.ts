@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../demo/free-port.js';
+import { CLIENT_ID, CLIENT_SECRET, startManagementEmulator } from '../support/management-emulator.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
@@ -82,5 +83,31 @@ describe('server/main.ts', () => {
     expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40 });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
+  });
+
+  it('stops with one line naming the missing scopes when the M2M grant cannot serve a form with unique fields', async () => {
+    const emulator = await startManagementEmulator({ scope: 'update:users' });
+    try {
+      writeFileSync(
+        join(cwd, 'fields.json'),
+        JSON.stringify({ fields: [{ id: 'badge', label: 'Badge', type: 'text', unique: true, maxLength: 20 }] }),
+      );
+      const run = start({
+        AUTH0_DOMAIN: emulator.origin,
+        SESSION_TOKEN_SECRET: 'main-test-secret-0123456789-abcdefghijkl',
+        AUTH0_CLIENT_ID: CLIENT_ID,
+        AUTH0_CLIENT_SECRET: CLIENT_SECRET,
+        PROFILE_FIELDS_FILE: 'fields.json',
+        PORT: '0',
+      });
+      expect(await run.exited).toBe(1);
+      const { stderr } = run.output();
+      expect(stderr.trim().split('\n')).toEqual([
+        'Configuration error: AUTH0_CLIENT_ID: the application\'s Management API grant lacks read:users (this form needs read:users update:users)',
+      ]);
+      expect(stderr).not.toContain(CLIENT_SECRET);
+    } finally {
+      await emulator.close();
+    }
   });
 });
