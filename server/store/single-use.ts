@@ -139,7 +139,8 @@ export function reservationKey({ jti, token }: Pick<SessionTokenUse, 'jti' | 'to
   return `t1:${sha256(`${header}.${payload}.${canonicalSignature}`)}`;
 }
 
-function sha256(text: string): string {
+/** A store key's part made of `text`: hashed, so keys have one size and hold no user data in the clear. */
+export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -3,12 +3,11 @@
 // through one deployment never both win: Auth0's user search cannot tell, since it lags behind
 // writes. A claim holds from before the check until the write is done, then for as long as the
 // search may lag; a failed submit lets it go at once.
-import { createHash } from 'node:crypto';
 import { normalizeFieldValue } from '../../common/field-rules.js';
 import type { FieldDefinition, FieldValue } from '../../common/wire.js';
 import { RequestError } from '../http/errors.js';
 import type { ProfilePatch } from '../upstream/profile-writer.js';
-import type { SingleUseStore } from './single-use.js';
+import { sha256, type SingleUseStore } from './single-use.js';
 
 /**
  * Seconds a value stays claimed after its write: how far behind writes Auth0's user search may
@@ -83,8 +82,4 @@ function claimKey(field: FieldDefinition, value: FieldValue): string {
 async function letGo(store: SingleUseStore, keys: readonly string[], owner: string): Promise<void> {
   // Best effort: a claim left behind lapses after its hold.
   await Promise.allSettled(keys.map((key) => store.unhold(key, owner)));
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

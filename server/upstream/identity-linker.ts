@@ -3,13 +3,12 @@
 // chose and links it into the signed-in user as a secondary identity. Nothing is left half-done:
 // a link that fails deletes the user it created, and a create whose outcome is unknown (it
 // answered late) is found again by a marker and finished or undone on the retry.
-import { createHash } from 'node:crypto';
 import type { Management } from 'auth0';
 import { MAX_FIELD_MESSAGE_LENGTH } from '../../common/wire.js';
 import { systemClock, type Clock } from '../clock.js';
 import { RequestError } from '../http/errors.js';
 import { describeError } from '../ops/log.js';
-import type { SingleUseStore } from '../store/single-use.js';
+import { sha256, type SingleUseStore } from '../store/single-use.js';
 import type { UpstreamBudget } from './budget.js';
 import { PASSWORD_FIELD_ID, USERNAME_FIELD_ID, type DatabaseCredentials } from './credentials.js';
 import { escapeLucene, type ManagementApi, type ManagementRefusal } from './management-api.js';
@@ -278,5 +277,5 @@ function toFieldMessage(text: string, password: string): string | undefined {
 }
 
 function unsettledKey(primaryId: string): string {
-  return `link:${createHash('sha256').update(primaryId).digest('hex')}`;
+  return `link:${sha256(primaryId)}`;
 }
