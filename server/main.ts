@@ -1,12 +1,23 @@
 // The server's entry point: the only file that reads the environment and listens.
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createServerDeps } from './deps.js';
+import { createServerDeps, type ServerDeps } from './deps.js';
 
 async function main(): Promise<void> {
   let config: Config;
+  let deps: ServerDeps;
+  let app: FastifyInstance | undefined;
+  // The Management API parts report retries through the app's logger, which exists once the app
+  // does; what they report during the start-time checks waits for it.
+  const earlyWarnings: Array<[object, string]> = [];
+  const warn = (details: object, message: string): void => {
+    if (app) app.log.warn(details, message);
+    else earlyWarnings.push([details, message]);
+  };
   try {
     config = loadConfig(process.env);
+    deps = await createServerDeps(config, { warn });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -14,22 +25,20 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-
-  // The writer reports retries through the app's logger, which exists once the app does.
-  const deps = await createServerDeps(config, { warn: (details, message) => app.log.warn(details, message) });
-  const app = buildApp(config, deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const server = buildApp(config, deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  app = server;
 
   let isClosing = false;
   const shutdown = (signal: string): void => {
     if (isClosing) return;
     isClosing = true;
-    app.log.info({ signal }, 'shutting down');
+    server.log.info({ signal }, 'shutting down');
     void (async () => {
       try {
-        await app.close();
+        await server.close();
         await deps.close();
       } catch (error) {
-        app.log.error({ type: (error as Error)?.name }, 'error during shutdown');
+        server.log.error({ type: (error as Error)?.name }, 'error during shutdown');
         process.exitCode = 1;
       }
     })();
@@ -37,20 +46,22 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
-  await app.listen({ host: config.host, port: config.port });
-  app.log.info(
+  await server.listen({ host: config.host, port: config.port });
+  server.log.info(
     {
       mode: config.management ? 'management-api' : 'action-writes',
       store: config.redisUrl ? 'redis' : 'memory',
       tenant: config.tenant.host,
       customDomain: config.customDomain?.host,
       host: config.host,
-      port: (app.server.address() as { port?: number } | null)?.port ?? config.port,
+      port: (server.server.address() as { port?: number } | null)?.port ?? config.port,
       widget: deps.widgetScript === undefined ? 'missing' : 'loaded',
     },
     'progressive profile server started',
   );
-  if (deps.widgetScript === undefined) app.log.warn('dist/progressive-profile.js not found: run `npm run build` to serve the widget');
+  for (const [details, message] of earlyWarnings.splice(0)) server.log.warn(details, message);
+  for (const warning of deps.startupWarnings) server.log.warn(warning);
+  if (deps.widgetScript === undefined) server.log.warn('dist/progressive-profile.js not found: run `npm run build` to serve the widget');
 }
 
 await main();

@@ -4,6 +4,7 @@
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
+import type { PasswordPolicy } from '../common/wire.js';
 import { systemClock, type Clock } from './clock.js';
 import { listTenantHosts, type Config } from './config.js';
 import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
@@ -12,24 +13,32 @@ import { guardRequest, refuseWhileClosing } from './http/guard.js';
 import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
 import { createBundleHandler } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
-import { handleHealth } from './routes/health.js';
+import { createHealthHandler } from './routes/health.js';
 import { createHostedPageHandler, createHostedPageStylesHandler } from './routes/hosted-page.js';
 import { createSkipHandler } from './routes/skip.js';
-import { createSubmitHandler, SUBMIT_UPSTREAM_SECONDS } from './routes/submit.js';
+import { createSubmitHandler } from './routes/submit.js';
 import { createMemoryStore } from './store/memory.js';
 import { createSingleUse, type SingleUseStore } from './store/single-use.js';
+import { createUniqueClaims } from './store/unique-claims.js';
 import { createContinueTokenSigner } from './tokens/continue-token.js';
 import { createSessionTokenVerifier } from './tokens/session-token.js';
+import type { ServerFormDefinition } from './upstream/credentials.js';
+import type { IdentityLinker } from './upstream/identity-linker.js';
+import { withPasswordPolicy } from './upstream/password-policy.js';
 import type { ProfileWriter } from './upstream/profile-writer.js';
 import { createInProcessValidator, createValidationHook, type ValidateValues, type ValuesValidator } from './upstream/validation-hook.js';
 
 export interface AppDeps {
   /** Default: the system clock. */
   clock?: Clock;
-  /** Default: an in-memory store (one process). */
+  /** Default: an in-memory store (one process). Single use of T1, refused attempts, `unique` claims. */
   store?: SingleUseStore;
   /** Writes through the Management API; undefined means the Action writes the data from T2. */
   profileWriter?: ProfileWriter;
+  /** Creates and links database identities; required when the form has `link_database_identity`. */
+  identityLinker?: IdentityLinker;
+  /** The linking connection's password rules, shown by GET /form on the password field. */
+  passwordPolicy?: PasswordPolicy;
   /** The widget bundle served at /progressive-profile.js; undefined answers 404 there. */
   widgetScript?: string | Buffer;
 }
@@ -56,9 +65,13 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   if (validate !== undefined && config.validationHook) {
     throw new TypeError('validate: VALIDATION_HOOK_URL is set too; use one of them');
   }
-  const { profileWriter } = deps;
-  if (!profileWriter && config.form.fields.some((field) => field.unique)) {
+  const { profileWriter, identityLinker } = deps;
+  const form: ServerFormDefinition = config.form;
+  if (!profileWriter && form.fields.some((field) => field.unique)) {
     throw new TypeError('deps.profileWriter: required when a field is "unique" (values are checked through the Management API)');
+  }
+  if ((!profileWriter || !identityLinker) && form.link_database_identity) {
+    throw new TypeError('deps.profileWriter and deps.identityLinker: required when the form links database identities');
   }
   const clock = deps.clock ?? systemClock;
   const store = deps.store ?? createMemoryStore({ clock });
@@ -78,8 +91,8 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
     validator = createValidationHook({ ...config.validationHook, timeoutSeconds: config.validationHookTimeout, clock });
   }
   // A reservation outlives the upstream work of a submit: the hook's and the Management API's.
-  const workSeconds = Math.min(SUBMIT_UPSTREAM_SECONDS, config.managementApiTimeout + (validator ? config.validationHookTimeout : 0));
-  const singleUse = createSingleUse(store, { workSeconds });
+  // All upstream work of a submit (the hook included) shares MANAGEMENT_API_TIMEOUT from arrival.
+  const singleUse = createSingleUse(store, { workSeconds: config.managementApiTimeout });
   const prefix = app.prefix;
 
   app.addHook('onRequest', guardRequest);
@@ -113,8 +126,8 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   }
   const postOptions = { bodyLimit: BODY_LIMIT, ...(limitRate ? { onRequest: limitRate } : {}) };
 
-  app.get('/healthz', handleHealth);
-  app.get('/form', createFormHandler(config.form));
+  app.get('/healthz', createHealthHandler(store));
+  app.get('/form', createFormHandler(withPasswordPolicy(config.form, deps.passwordPolicy)));
   app.get('/', createHostedPageHandler(prefix));
   app.get('/hosted-page.css', createHostedPageStylesHandler());
   app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
@@ -127,8 +140,11 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
       singleUse,
       signer,
       profileWriter,
+      identityLinker,
+      uniqueClaims: createUniqueClaims(store),
       upstreamSeconds: config.managementApiTimeout,
       validator,
+      storeOperationMs: store.maxOperationMs,
       clock,
     }),
   );

@@ -1,9 +1,11 @@
-// The single-use store for session tokens (T1) in Redis, shared by every server instance and kept
-// across restarts. It fails closed and fast: commands are never queued while Redis is away, and
-// every wait is bounded, so a down Redis costs a request about a second and answers
-// `upstream_unavailable` rather than risk accepting a replayed token.
+// The store in Redis, shared by every server instance and kept across restarts (as far as Redis's
+// own persistence keeps it: see docs/SECURITY.md, AOF or RDB). It fails closed and fast: commands
+// are never queued while Redis is away, and every wait is bounded, so a down Redis costs a request
+// at most `connectTimeoutMs + commandTimeoutMs` and answers `upstream_unavailable` rather than risk
+// accepting a replayed token. Keys, under the prefix: `KEY` (a T1: `pending` or `used`),
+// `KEY:refusals` (its refused attempts), `hold:KEY` (a hold: its owner).
 import { Redis } from 'ioredis';
-import { StoreUnavailableError, type ReserveResult, type SingleUseStore } from './single-use.js';
+import { StoreUnavailableError, type RefusalResult, type ReserveResult, type SingleUseStore } from './single-use.js';
 
 export interface RedisStoreOptions {
   /** Prepended to every key; default `pp:used:`. */
@@ -20,6 +22,25 @@ const USED_GRACE_MS = 60_000;
 const MAX_KEY_LENGTH = 512;
 // Deletes the key only while it is still a reservation: a committed ("used") key is never released.
 const RELEASE_PENDING = `if redis.call('GET', KEYS[1]) == 'pending' then return redis.call('DEL', KEYS[1]) end return 0`;
+// KEYS: the T1 key, its refusal counter; ARGV: the most refusals, their expiry (epoch ms).
+const RELEASE_REFUSED = `
+local count = redis.call('INCR', KEYS[2])
+redis.call('PEXPIREAT', KEYS[2], ARGV[2])
+if count >= tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], 'used', 'PXAT', ARGV[2])
+  return 'used'
+end
+if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
+return 'released'`;
+// KEYS: the hold; ARGV: the owner, the hold (ms). Free or already the owner's: (re)set it.
+const HOLD = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+const UNHOLD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
  * A `SingleUseStore` over one ioredis connection to `url` (`redis://` or `rediss://`). Connects on
@@ -103,10 +124,19 @@ export function createRedisStore(url: string, options: RedisStoreOptions = {}): 
     return settings.keyPrefix + key;
   }
 
+  function assertSeconds(name: string, seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new TypeError(`${name}: must be a positive number of seconds`);
+  }
+  function assertOwner(owner: string): void {
+    if (typeof owner !== 'string' || owner === '' || owner.length > MAX_KEY_LENGTH) throw new TypeError('hold: owner must be a non-empty string');
+  }
+
   return {
+    maxOperationMs: settings.connectTimeoutMs + settings.commandTimeoutMs,
+
     async reserve(key: string, holdSeconds: number): Promise<ReserveResult> {
       const redisKey = keyFor(key);
-      if (!Number.isFinite(holdSeconds) || holdSeconds <= 0) throw new TypeError('reserve: holdSeconds must be a positive number');
+      assertSeconds('reserve: holdSeconds', holdSeconds);
       const answer = await run(() => redis.set(redisKey, 'pending', 'EX', Math.ceil(holdSeconds), 'NX'));
       return answer === 'OK' ? 'reserved' : 'used';
     },
@@ -122,6 +152,37 @@ export function createRedisStore(url: string, options: RedisStoreOptions = {}): 
     async release(key: string): Promise<void> {
       const redisKey = keyFor(key);
       await run(() => redis.eval(RELEASE_PENDING, 1, redisKey));
+    },
+
+    async releaseRefused(key: string, maxRefusals: number, expiresAt: number): Promise<RefusalResult> {
+      const redisKey = keyFor(key);
+      if (!Number.isInteger(maxRefusals) || maxRefusals <= 0) throw new TypeError('releaseRefused: maxRefusals must be a positive integer');
+      if (!Number.isFinite(expiresAt)) throw new TypeError('releaseRefused: expiresAt must be epoch seconds');
+      const keepUntil = Math.max(Math.ceil(expiresAt * 1000), Date.now()) + USED_GRACE_MS;
+      const answer = await run(() => redis.eval(RELEASE_REFUSED, 2, redisKey, `${redisKey}:refusals`, maxRefusals, keepUntil));
+      return answer === 'used' ? 'used' : 'released';
+    },
+
+    async hold(key: string, owner: string, holdSeconds: number): Promise<boolean> {
+      const redisKey = keyFor(`hold:${key}`);
+      assertOwner(owner);
+      assertSeconds('hold: holdSeconds', holdSeconds);
+      return (await run(() => redis.eval(HOLD, 1, redisKey, owner, Math.ceil(holdSeconds * 1000)))) === 1;
+    },
+
+    async unhold(key: string, owner: string): Promise<void> {
+      const redisKey = keyFor(`hold:${key}`);
+      assertOwner(owner);
+      await run(() => redis.eval(UNHOLD, 1, redisKey, owner));
+    },
+
+    async holderOf(key: string): Promise<string | undefined> {
+      const redisKey = keyFor(`hold:${key}`);
+      return (await run(() => redis.get(redisKey))) ?? undefined;
+    },
+
+    async ping(): Promise<void> {
+      await run(() => redis.ping());
     },
 
     async close(): Promise<void> {

@@ -1,5 +1,6 @@
 // The port through which a submit writes profile data: the Management API writer in production
 // (management-writer.ts), a recording one in tests, or none when the Action writes from T2.
+import type { UpstreamBudget } from './budget.js';
 
 /** A metadata object as the Management API stores it: first-level keys are the field ids. */
 export type Metadata = Record<string, unknown>;
@@ -10,16 +11,14 @@ export interface ProfilePatch {
   app_metadata?: Metadata;
 }
 
-export interface WriteOptions {
-  /** Aborts when the request's upstream budget (MANAGEMENT_API_TIMEOUT) is spent. */
-  signal: AbortSignal;
-  /** Epoch milliseconds by which every attempt, retries and waits included, must be over. */
-  deadline: number;
-}
+/** The request's upstream budget: a signal that aborts when it is spent, and its deadline (epoch ms). */
+export type WriteOptions = UpstreamBudget;
 
 /**
  * Writes profile data to Auth0 (the Management API in production). Throws a `RequestError` with
- * `upstream_error`, `upstream_unavailable` or `upstream_timeout`; when it throws, nothing was written.
+ * `upstream_error`, `upstream_unavailable` or `upstream_timeout`; when it throws, the write either
+ * did not land or landed whole (a PATCH that answered late), and writing the same patch again is
+ * harmless.
  */
 export interface ProfileWriter {
   writeProfile(userId: string, patch: ProfilePatch, options: WriteOptions): Promise<void>;

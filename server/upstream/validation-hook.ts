@@ -44,7 +44,29 @@ export interface WarningLog {
 /** The veto as /submit runs it: resolves when the values are accepted. */
 export interface ValuesValidator {
   /** Throws `RequestError` `invalid_fields` (FIELD_CODE `rejected`, `messages`) or `upstream_unavailable`. */
-  check(values: Readonly<Record<string, FieldValue>>, context: ValidationContext, log: WarningLog): Promise<void>;
+  /**
+   * `within`, when given, is the submit's shared upstream budget: the call then also ends with it,
+   * and its own timeout shrinks to what is left (always answering 503, before the budget's 504).
+   */
+  check(values: Readonly<Record<string, FieldValue>>, context: ValidationContext, log: WarningLog, within?: HookBudget): Promise<void>;
+}
+
+/** What is left of the submit's upstream budget when the hook is called. */
+export interface HookBudget {
+  /** Aborts when the budget is spent. */
+  readonly signal: AbortSignal;
+  /** Milliseconds left. */
+  readonly remainingMs: number;
+}
+
+// The hook's own timer fires this long before the shared budget would, so a slow hook is its 503.
+const BUDGET_MARGIN_MS = 50;
+
+/** The hook's signal: its own timeout, shortened to the budget's remainder, and the budget's signal. */
+function hookSignal(timeoutMs: number, within: HookBudget | undefined): AbortSignal {
+  if (!within) return AbortSignal.timeout(timeoutMs);
+  const ownMs = Math.max(1, Math.min(timeoutMs, within.remainingMs - BUDGET_MARGIN_MS));
+  return AbortSignal.any([AbortSignal.timeout(ownMs), within.signal]);
 }
 
 export interface ValidationHookOptions {
@@ -94,10 +116,10 @@ export function createValidationHook(options: ValidationHookOptions): ValuesVali
   const fetchHook = options.fetch ?? globalThis.fetch;
 
   return {
-    async check(values, { sub, fields }, log) {
+    async check(values, { sub, fields }, log, within) {
       const body = JSON.stringify({ sub, fields, values });
       const timestamp = String(Math.floor(clock.now() / 1000));
-      const signal = AbortSignal.timeout(timeoutMs);
+      const signal = hookSignal(timeoutMs, within);
       const errors = await failOnAbort(signal, async () => {
         let response: Response;
         try {
@@ -134,8 +156,8 @@ export function createInProcessValidator(validate: ValidateValues, options: { ti
   if (typeof validate !== 'function') throw new TypeError('validate: must be an async function (values, {sub, fields}) => ({errors?})');
   const timeoutMs = toTimeoutMs(options.timeoutSeconds, 'validate');
   return {
-    async check(values, { sub, fields }, log) {
-      const signal = AbortSignal.timeout(timeoutMs);
+    async check(values, { sub, fields }, log, within) {
+      const signal = hookSignal(timeoutMs, within);
       const errors = await failOnAbort(signal, async () => {
         let answer: unknown;
         try {

@@ -10,6 +10,9 @@ import { createServerDeps } from '../../server/deps.js';
 import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
+import { startProfileServer } from '../support/profile-server.js';
+import { createFaultyFetch } from '../support/linking.js';
+import { findFreePort } from '../../demo/free-port.js';
 import { testConfig } from '../server/support/fixtures.js';
 import { expectRefusal, mintSessionToken } from './support.js';
 
@@ -187,6 +190,86 @@ describe('Management API failures', () => {
   });
 });
 
+describe('what holds after a 5xx: a write is whole or absent, and repeating it is harmless', () => {
+  let redis: RedisServer | undefined;
+  afterEach(async () => {
+    await redis?.stop();
+    redis = undefined;
+  });
+
+  it('answers 504 for a PATCH that lands but answers late, the values stored; the same submit then succeeds', async () => {
+    const network = createFaultyFetch(time.fetch);
+    const server = await startProfileServer({ emulator, time, config: { managementApiTimeout: 1 }, deps: { fetch: network.fetch } });
+    try {
+      const userId = freshUser();
+      const body = await submitBodyFor(userId);
+      network.add({ method: 'PATCH', path: /^\/api\/v2\/users\//u, fault: { lateAnswer: true } });
+      expectRefusal(await server.post('/submit', body), 504, 'upstream_timeout');
+      expect(metadataOf(userId)).toEqual(body.values);
+      expect((await server.post('/submit', body)).statusCode).toBe(200);
+      expect(metadataOf(userId)).toEqual(body.values);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 503 when Redis dies during the write, the values stored; the same submit succeeds once Redis is back', async () => {
+    redis = await startRedisServer();
+    const doomed = redis;
+    const network = createFaultyFetch(time.fetch);
+    const server = await startProfileServer({ emulator, time, config: { redisUrl: doomed.url }, deps: { fetch: network.fetch } });
+    try {
+      const userId = freshUser();
+      const body = await submitBodyFor(userId);
+      network.add({ method: 'PATCH', path: /^\/api\/v2\/users\//u, fault: { before: () => doomed.stop() } });
+      expectRefusal(await server.post('/submit', body), 503, 'upstream_unavailable');
+      expect(metadataOf(userId)).toEqual(body.values);
+      redis = await startRedisServer({ port: doomed.port });
+      let answer = await server.post('/submit', body);
+      for (let attempt = 0; attempt < 5 && answer.statusCode === 503; attempt += 1) answer = await server.post('/submit', body);
+      expect(answer.statusCode).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a Management API token the tenant stops accepting', () => {
+  it('is replaced on the next submit, which succeeds with exactly one new token request', async () => {
+    const server = await startServer();
+    expect((await submit(server, await submitBodyFor(freshUser()))).statusCode).toBe(200);
+    const before = await emulator.stats();
+    await emulator.revokeTokens();
+    const userId = freshUser();
+    const body = await submitBodyFor(userId);
+    expect((await submit(server, body)).statusCode).toBe(200);
+    expect(metadataOf(userId)).toEqual(body.values);
+    expect((await submit(server, await submitBodyFor(freshUser()))).statusCode).toBe(200);
+    expect((await emulator.stats()).tokenRequests - before.tokenRequests).toBe(1);
+  });
+});
+
+describe('the 15 s promise', () => {
+  let redis: RedisServer | undefined;
+  afterEach(async () => {
+    await redis?.stop();
+    redis = undefined;
+  });
+
+  it("answers within 15 s at MANAGEMENT_API_TIMEOUT=15 when the API hangs, keeping the Redis store's worst case free inside them", async () => {
+    redis = await startRedisServer();
+    const server = await startServer({ managementApiTimeout: 15, redisUrl: redis.url });
+    const warm = await submitBodyFor(freshUser());
+    expect((await submit(server, warm)).statusCode).toBe(200);
+    await emulator.queueFaults('api', Array.from({ length: 5 }, () => ({ hang: true as const })));
+    const failed = await submit(server, await submitBodyFor(freshUser()));
+    expectRefusal(failed, 504, 'upstream_timeout');
+    // 15 s less 250 ms and the Redis store's worst case for one operation (2 s).
+    expect(failed.elapsed).toBeGreaterThanOrEqual(12_500);
+    expect(failed.elapsed).toBeLessThan(13_500);
+  }, 25_000);
+});
+
 describe('the single-use store', () => {
   let redis: RedisServer | undefined;
   afterEach(async () => {
@@ -209,6 +292,28 @@ describe('the single-use store', () => {
     expectRefusal(await submit(server, used), 503, 'upstream_unavailable');
     expect((await emulator.stats()).patches).toBe(before.patches);
     expect(metadataOf(freshUserId)).toEqual({});
+  });
+
+  it('starts with Redis away (one warning), answers 503 to submits and GET /healthz until it is back, then 200', async () => {
+    const port = await findFreePort();
+    const server = await startProfileServer({ emulator, time, config: { redisUrl: `redis://127.0.0.1:${port}` } });
+    try {
+      expect(server.deps.startupWarnings).toEqual([
+        'REDIS_URL: Redis cannot be reached; /submit and /skip answer 503 and GET /healthz reports the store unavailable until it is back',
+      ]);
+      const userId = freshUser();
+      const body = await submitBodyFor(userId);
+      expectRefusal(await server.post('/submit', body), 503, 'upstream_unavailable');
+      expect((await fetch(`${server.origin}/healthz`)).status).toBe(503);
+      redis = await startRedisServer({ port });
+      let answer = await server.post('/submit', body);
+      for (let attempt = 0; attempt < 5 && answer.statusCode === 503; attempt += 1) answer = await server.post('/submit', body);
+      expect(answer.statusCode).toBe(200);
+      expect(metadataOf(userId)).toEqual(body.values);
+      expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 
   it('accepts a T1 minted before a server restart (memory store: verification needs no state)', async () => {

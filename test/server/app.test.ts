@@ -174,10 +174,16 @@ describe('the error table', () => {
   });
 
   it('answers 503 upstream_unavailable when the single-use store is down', async () => {
+    const unavailable = async () => Promise.reject(new StoreUnavailableError('down'));
     const down: SingleUseStore = {
-      reserve: async () => Promise.reject(new StoreUnavailableError('down')),
-      commit: async () => {},
-      release: async () => {},
+      reserve: unavailable,
+      commit: unavailable,
+      release: unavailable,
+      releaseRefused: unavailable,
+      hold: unavailable,
+      unhold: unavailable,
+      holderOf: unavailable,
+      ping: unavailable,
       close: async () => {},
     };
     expectError(await post(setup({}, { store: down }).app, '/submit', await submitBody()), 503, 'upstream_unavailable');

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../demo/free-port.js';
+import { CLIENT_ID, CLIENT_SECRET, startManagementEmulator } from '../support/management-emulator.js';
 
 const MAIN = fileURLToPath(new URL('../../server/main.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
@@ -30,6 +32,23 @@ function start(env: Record<string, string>) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
+/** The start line, once the server logs it. */
+function waitForStart(run: ReturnType<typeof start>): Promise<{ port: number; mode: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const line = run.output().stdout.split('\n').find((text) => text.includes('progressive profile server started'));
+      if (line) {
+        clearInterval(timer);
+        resolve(JSON.parse(line));
+      }
+    }, 50);
+    void run.exited.then(() => {
+      clearInterval(timer);
+      reject(new Error(`exited early: ${run.output().stderr}`));
+    });
+  });
+}
+
 describe('server/main.ts', () => {
   it('stops with one line naming the variable when the configuration is bad', async () => {
     const run = start({ AUTH0_DOMAIN: 'acme.eu.auth0.com', SESSION_TOKEN_SECRET: 'too-short-secret' });
@@ -42,24 +61,53 @@ describe('server/main.ts', () => {
   it('listens, answers, logs one startup line without secrets and shuts down on SIGTERM', async () => {
     const secret = 'main-test-secret-0123456789-abcdefghijkl';
     const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0' });
-    const started = await new Promise<{ port: number; mode: string }>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const line = run.output().stdout.split('\n').find((text) => text.includes('progressive profile server started'));
-        if (line) {
-          clearInterval(timer);
-          resolve(JSON.parse(line));
-        }
-      }, 50);
-      void run.exited.then(() => {
-        clearInterval(timer);
-        reject(new Error(`exited early: ${run.output().stderr}`));
-      });
-    });
+    const started = await waitForStart(run);
     expect(started.mode).toBe('action-writes');
     const response = await fetch(`http://127.0.0.1:${started.port}/healthz`);
     expect(await response.json()).toEqual({ status: 'ok' });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.output().stdout).not.toContain(secret);
+  });
+
+  it('starts with one warning line when REDIS_URL cannot be reached, and reports the store in GET /healthz', async () => {
+    const secret = 'main-test-secret-0123456789-abcdefghijkl';
+    const closedPort = await findFreePort();
+    const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0', REDIS_URL: `redis://127.0.0.1:${closedPort}` });
+    const started = await waitForStart(run);
+    const response = await fetch(`http://127.0.0.1:${started.port}/healthz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'degraded', store: 'unavailable' });
+    const warnings = run.output().stdout.split('\n').filter((line) => line.includes('REDIS_URL'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 40 });
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('stops with one line naming the missing scopes when the M2M grant cannot serve a form with unique fields', async () => {
+    const emulator = await startManagementEmulator({ scope: 'update:users' });
+    try {
+      writeFileSync(
+        join(cwd, 'fields.json'),
+        JSON.stringify({ fields: [{ id: 'badge', label: 'Badge', type: 'text', unique: true, maxLength: 20 }] }),
+      );
+      const run = start({
+        AUTH0_DOMAIN: emulator.origin,
+        SESSION_TOKEN_SECRET: 'main-test-secret-0123456789-abcdefghijkl',
+        AUTH0_CLIENT_ID: CLIENT_ID,
+        AUTH0_CLIENT_SECRET: CLIENT_SECRET,
+        PROFILE_FIELDS_FILE: 'fields.json',
+        PORT: '0',
+      });
+      expect(await run.exited).toBe(1);
+      const { stderr } = run.output();
+      expect(stderr.trim().split('\n')).toEqual([
+        'Configuration error: AUTH0_CLIENT_ID: the application\'s Management API grant lacks read:users (this form needs read:users update:users)',
+      ]);
+      expect(stderr).not.toContain(CLIENT_SECRET);
+    } finally {
+      await emulator.close();
+    }
   });
 });

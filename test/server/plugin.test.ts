@@ -5,6 +5,7 @@ import { buildApp } from '../../server/app.js';
 import { progressiveProfile } from '../../server/plugin.js';
 import { closeApps, post, submitBody, track, WIDGET } from './support/app.js';
 import { RecordingWriter, frozenClock, testConfig, testForm } from './support/fixtures.js';
+import { linkingForm } from '../support/linking.js';
 
 afterEach(closeApps);
 
@@ -20,6 +21,12 @@ describe('registration', () => {
     const host = track(Fastify());
     void host.register(progressiveProfile, { config: testConfig(), deps: { clock: frozenClock(), profileWriter: new RecordingWriter() }, validate: {} as never });
     return expect(host.ready()).rejects.toThrow(/^validate: must be an async function/);
+  });
+
+  it('refuses to start with a linking form and no identity linker', () => {
+    const app = buildApp(testConfig({ form: linkingForm() }), { clock: frozenClock(), profileWriter: new RecordingWriter() });
+    track(app);
+    return expect(app.ready()).rejects.toThrow(/deps\.identityLinker/);
   });
 });
 

@@ -38,14 +38,23 @@ export interface RunningEmulator {
   queueFaults(target: FaultTarget, responses: EmulatedFault[]): Promise<void>;
   clearFaults(): Promise<void>;
   setRateLimit(enabled: boolean): Promise<void>;
+  /** Every access token issued so far answers 401 from now on. */
+  revokeTokens(): Promise<void>;
+  /** How long later writes take to show in user search. */
+  setSearchLag(lagMs: number): Promise<void>;
   stats(): Promise<EmulatorStats>;
   close(): Promise<void>;
 }
 
+/** Every scope the server may ask of the M2M grant. */
+export const ALL_SCOPES = 'read:users update:users create:users delete:users read:connections';
+
 export async function startManagementEmulator(
-  options: { users?: EmulatedUser[] } & Partial<Omit<ManagementApiOptions, 'users' | 'origin'>> = {},
+  options: { users?: EmulatedUser[]; /** The M2M client's grant; default the emulator's (`read:users update:users`). */ scope?: string } & Partial<
+    Omit<ManagementApiOptions, 'users' | 'origin'>
+  > = {},
 ): Promise<RunningEmulator> {
-  const { users: initialUsers = [], ...rest } = options;
+  const { users: initialUsers = [], scope, ...rest } = options;
   const users = new UserStore(initialUsers);
   const app = Fastify({ logger: false, forceCloseConnections: true });
   // The plugin needs its origin (the token audience) at registration, before listen.
@@ -53,7 +62,7 @@ export async function startManagementEmulator(
   const address = `http://127.0.0.1:${port}`;
   await app.register(managementApi, {
     users,
-    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }],
+    clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...(scope === undefined ? {} : { scope }) }],
     origin: address,
     ...rest,
   });
@@ -75,6 +84,8 @@ export async function startManagementEmulator(
     queueFaults: async (target, responses) => void (await control('POST', '/__emulator/faults', { target, responses })),
     clearFaults: async () => void (await control('DELETE', '/__emulator/faults')),
     setRateLimit: async (enabled) => void (await control('POST', '/__emulator/rate-limit', { enabled })),
+    revokeTokens: async () => void (await control('POST', '/__emulator/revoke-tokens')),
+    setSearchLag: async (lagMs) => void (await control('POST', '/__emulator/search-lag', { lagMs })),
     stats: () => control('GET', '/__emulator/stats') as Promise<EmulatorStats>,
     close: () => app.close(),
   };

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.js';
 import { parseFormDefinition } from '../../../server/fields/form-definition.js';
 import { closeApps, continueClaims, expectError, post, setup, submitBody, track } from '../support/app.js';
-import { NOW_SECONDS, RecordingWriter, frozenClock, mintSessionToken, testConfig } from '../support/fixtures.js';
+import { NOW_SECONDS, RecordingLinker, RecordingWriter, frozenClock, mintSessionToken, testConfig } from '../support/fixtures.js';
 
 afterEach(closeApps);
 
@@ -132,8 +132,9 @@ describe('the password of account linking', () => {
   it('is never in the patch, T2, a log line or an error answer', async () => {
     const { lines, stream } = captureLines();
     const writer = new RecordingWriter();
+    const linker = new RecordingLinker();
     const config = testConfig({ form: LINKING_FORM });
-    const app = track(buildApp(config, { clock: frozenClock(), profileWriter: writer }, { logger: { level: 'trace', stream } }));
+    const app = track(buildApp(config, { clock: frozenClock(), profileWriter: writer, identityLinker: linker }, { logger: { level: 'trace', stream } }));
 
     const refused = await post(app, '/submit', await submitBody({ username: 'ada', password: SHORT_PASSWORD }));
     expectError(refused, 422, 'invalid_fields');
@@ -141,6 +142,7 @@ describe('the password of account linking', () => {
     const accepted = await post(app, '/submit', await submitBody({ username: ' Ada ', password: PASSWORD }));
     expect(accepted.statusCode).toBe(200);
     expect(writer.writes[0].patch).toEqual({ app_metadata: { username: 'ada' } });
+    expect(linker.links).toEqual([{ userId: 'auth0|user-1', username: 'ada' }]);
 
     const texts = [refused.body, accepted.body, JSON.stringify(await continueClaims(accepted)), JSON.stringify(writer.writes), ...lines];
     for (const text of texts) {
@@ -151,10 +153,11 @@ describe('the password of account linking', () => {
   });
 
   it('is not asked, and so never read, once the token no longer names it', async () => {
-    const { app, writer } = setup({ form: LINKING_FORM });
+    const { app, writer, linker } = setup({ form: LINKING_FORM });
     const token = await mintSessionToken({ fields: [] });
     const response = await post(app, '/submit', { state: 's', session_token: token, values: { password: PASSWORD } });
     expect(response.statusCode).toBe(200);
     expect(writer.writes).toEqual([]);
+    expect(linker.links).toEqual([]);
   });
 });

@@ -70,4 +70,62 @@ describe('createMemoryStore', () => {
     await store.close();
     await expect(store.reserve('k', 15)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
+
+  it('frees a refused attempt for another try and uses the key up at the most refusals', async () => {
+    const store = storeWith({ clock: frozenClock() });
+    for (let attempt = 1; attempt < 3; attempt += 1) {
+      await store.reserve('k', 15);
+      await expect(store.releaseRefused('k', 3, NOW_SECONDS + 600)).resolves.toBe('released');
+    }
+    await expect(store.reserve('k', 15)).resolves.toBe('reserved');
+    await expect(store.releaseRefused('k', 3, NOW_SECONDS + 600)).resolves.toBe('used');
+    await expect(store.reserve('k', 15)).resolves.toBe('used');
+  });
+
+  it('forgets refused attempts once the token has expired', async () => {
+    const clock = frozenClock();
+    const store = storeWith({ clock });
+    await store.reserve('k', 15);
+    await store.releaseRefused('k', 2, NOW_SECONDS + 60);
+    clock.advance(61);
+    await store.reserve('k', 15);
+    await expect(store.releaseRefused('k', 2, NOW_SECONDS + 600)).resolves.toBe('released');
+  });
+
+  it('holds a key for one owner, renews it for that owner and refuses it to another until it lapses', async () => {
+    const clock = frozenClock();
+    const store = storeWith({ clock });
+    await expect(store.hold('v', 'alice', 10)).resolves.toBe(true);
+    await expect(store.hold('v', 'bob', 10)).resolves.toBe(false);
+    clock.advance(8);
+    await expect(store.hold('v', 'alice', 10)).resolves.toBe(true);
+    clock.advance(8);
+    await expect(store.holderOf('v')).resolves.toBe('alice');
+    await expect(store.hold('v', 'bob', 10)).resolves.toBe(false);
+    clock.advance(3);
+    await expect(store.holderOf('v')).resolves.toBeUndefined();
+    await expect(store.hold('v', 'bob', 10)).resolves.toBe(true);
+  });
+
+  it("ends a hold only for its owner", async () => {
+    const store = storeWith({ clock: frozenClock() });
+    await store.hold('v', 'alice', 10);
+    await store.unhold('v', 'bob');
+    await expect(store.holderOf('v')).resolves.toBe('alice');
+    await store.unhold('v', 'alice');
+    await expect(store.hold('v', 'bob', 10)).resolves.toBe(true);
+  });
+
+  it('keeps holds and session tokens apart under one key', async () => {
+    const store = storeWith({ clock: frozenClock() });
+    await store.hold('k', 'alice', 10);
+    await expect(store.reserve('k', 15)).resolves.toBe('reserved');
+  });
+
+  it('answers a ping until closed', async () => {
+    const store = storeWith({ clock: frozenClock() });
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
 });

@@ -176,6 +176,61 @@ describe('createRedisStore', () => {
     }
   });
 
+  it('frees a refused attempt for another try and uses the key up at the most refusals, across stores', async () => {
+    const stores = [openStore(), openStore()];
+    const key = randomUUID();
+    const expiresAt = Math.floor(Date.now() / 1000) + 600;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      expect(await stores[attempt % 2].reserve(key, 30)).toBe('reserved');
+      expect(await stores[attempt % 2].releaseRefused(key, 3, expiresAt)).toBe('released');
+    }
+    expect(await inspector.get(`pp:used:${key}:refusals`)).toBe('2');
+    expect(await inspector.call('PEXPIRETIME', `pp:used:${key}:refusals`)).toBe(expiresAt * 1000 + 60_000);
+    expect(await stores[0].reserve(key, 30)).toBe('reserved');
+    expect(await stores[0].releaseRefused(key, 3, expiresAt)).toBe('used');
+    expect(await inspector.get(`pp:used:${key}`)).toBe('used');
+    expect(await stores[1].reserve(key, 30)).toBe('used');
+  });
+
+  it('holds a key for one owner across stores, renews it for that owner and ends it only for that owner', async () => {
+    const [first, second] = [openStore(), openStore()];
+    const key = randomUUID();
+    expect(await first.hold(key, 'alice', 10)).toBe(true);
+    expect(await second.hold(key, 'bob', 10)).toBe(false);
+    expect(await second.holderOf(key)).toBe('alice');
+    expect(await second.hold(key, 'alice', 60)).toBe(true);
+    expect(await inspector.pttl(`pp:used:hold:${key}`)).toBeGreaterThan(58_000);
+    await second.unhold(key, 'bob');
+    expect(await first.holderOf(key)).toBe('alice');
+    await first.unhold(key, 'alice');
+    expect(await first.holderOf(key)).toBeUndefined();
+    expect(await second.hold(key, 'bob', 10)).toBe(true);
+  });
+
+  it('lets exactly one of twenty concurrent holders of one key win, across two stores', async () => {
+    const stores = [openStore(), openStore()];
+    const key = randomUUID();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => stores[index % 2].hold(key, `owner-${index}`, 10)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('answers a ping while Redis answers, and StoreUnavailableError once it stops', async () => {
+    const doomed = await startRedisServer();
+    try {
+      const store = openStore(doomed.url);
+      await expect(store.ping()).resolves.toBeUndefined();
+      await doomed.stop();
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await doomed.stop();
+    }
+  });
+
+  it('says how long one operation may take at worst: the connection wait plus the command', () => {
+    expect(openStore(server.url, { connectTimeoutMs: 700, commandTimeoutMs: 300 }).maxOperationMs).toBe(1_000);
+    expect(openStore().maxOperationMs).toBe(2_000);
+  });
+
   it('refuses every call after close rather than reconnecting', async () => {
     const store = openStore();
     expect(await store.reserve(randomUUID(), 30)).toBe('reserved');

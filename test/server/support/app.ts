@@ -5,7 +5,7 @@ import { jwtVerify } from 'jose';
 import { expect } from 'vitest';
 import { buildApp, type AppDeps } from '../../../server/app.js';
 import type { Config } from '../../../server/config.js';
-import { CONTINUE_SECRET, NOW_SECONDS, RecordingWriter, frozenClock, mintSessionToken, testConfig, type FrozenClock } from './fixtures.js';
+import { CONTINUE_SECRET, NOW_SECONDS, RecordingLinker, RecordingWriter, frozenClock, mintSessionToken, testConfig, type FrozenClock } from './fixtures.js';
 
 export const WIDGET = 'export const widget = "progressive-profile";\n';
 export const VALUES = { company_name: '  Acme  ', job_title: 'CTO' };
@@ -15,20 +15,23 @@ export interface Setup {
   app: FastifyInstance;
   clock: FrozenClock;
   writer: RecordingWriter;
+  linker: RecordingLinker;
 }
 
 export function setup(overrides: Partial<Config> = {}, deps: Partial<AppDeps> & { withoutWriter?: boolean } = {}): Setup {
   const clock = frozenClock();
   const writer = new RecordingWriter();
+  const linker = new RecordingLinker();
   const { withoutWriter, ...rest } = deps;
   const app = buildApp(testConfig(overrides), {
     clock,
     profileWriter: withoutWriter ? undefined : writer,
+    identityLinker: withoutWriter ? undefined : linker,
     widgetScript: WIDGET,
     ...rest,
   });
   apps.push(app);
-  return { app, clock, writer };
+  return { app, clock, writer, linker };
 }
 
 /** Closes every app `setup` built (and any `track`ed); for `afterEach`. */

@@ -1,5 +1,7 @@
 // Shared by the server tests: a frozen clock, a valid configuration, session tokens minted the way
 // Auth0's `api.redirect.encodeToken` mints them, and a ProfileWriter that records what it is asked.
+import type { DatabaseCredentials } from '../../../server/upstream/credentials.js';
+import type { IdentityLinker, LinkOutcome } from '../../../server/upstream/identity-linker.js';
 import { randomBytes } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { Config } from '../../../server/config.js';
@@ -127,5 +129,20 @@ export class RecordingWriter implements ProfileWriter {
   ): Promise<boolean> {
     this.lookups.push({ userId, target, fieldId, value });
     return this.taken.has(`${fieldId}=${String(value)}`);
+  }
+}
+
+/**
+ * An IdentityLinker that records whom it linked (never the password) and answers `linked`; told
+ * to fail, it throws the given error, as the real linker does after cleaning up.
+ */
+export class RecordingLinker implements IdentityLinker {
+  readonly links: { userId: string; username?: string }[] = [];
+  failure: RequestError | Error | undefined;
+
+  async link(userId: string, credentials: DatabaseCredentials): Promise<LinkOutcome> {
+    this.links.push({ userId, ...(credentials.username === undefined ? {} : { username: credentials.username }) });
+    if (this.failure) throw this.failure;
+    return 'linked';
   }
 }
