@@ -2,7 +2,7 @@
 // own: the Action installed by rule/deploy.mjs's main, then each test breaks one thing (in the
 // tenant, the environment or the page) and sees exactly that line fail.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -340,6 +340,15 @@ describe('doctor, with the Action installed', () => {
     expect(run.status).toBe(0);
     expectStatuses(checks, { skip: ['action_fields'] });
     expect(check('action_fields').message).toMatch(/^not checked: none of PROFILE_FIELDS, PROFILE_OPTIONAL_FIELDS, PROFILE_FIELDS_BY_CLIENT, PROFILE_DATABASE_CONNECTION is set here/u);
+  });
+
+  it('reads ./.env as the server does, the real environment winning', async () => {
+    await writeFile(join(cwd, '.env'), 'PROFILE_FIELDS=company_name,department\nRATE_LIMIT=10\n');
+    const fromFile = await diagnose([], { PROFILE_FIELDS: undefined });
+    expect(fromFile.check('action_fields').message).toBe('PROFILE_FIELDS lists department, which the form does not define');
+    expectStatuses(fromFile.checks, { fail: ['action_fields'] });
+    const overridden = await diagnose();
+    expectStatuses(overridden.checks, {});
   });
 
   it('warns when the deployed Action sets a field list this environment does not', async () => {
