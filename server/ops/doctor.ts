@@ -11,6 +11,7 @@ import { checkFormPage } from './doctor/form-page.js';
 import { createDoctorHttp, DEFAULT_TIMEOUT_MS, type DoctorHttp } from './doctor/http.js';
 import { checkManagementApi } from './doctor/management-api.js';
 import { formatJson, formatText, isFailing, shouldColour, type CheckResult } from './doctor/report.js';
+import { checkStore } from './doctor/store.js';
 import { checkDiscovery } from './doctor/tenant.js';
 
 export type { CheckResult, CheckStatus, DoctorReport } from './doctor/report.js';
@@ -19,6 +20,7 @@ export const DOCTOR_USAGE = `Usage: progressive-profile doctor [--form-url URL] 
 
 Reads the server's environment (and ./.env, as the server does) and checks, one line each:
   configuration     the variables, as the server validates them at start
+  token store       REDIS_URL (when set) answers, persists, and does not evict used tokens
   tenant            AUTH0_DOMAIN (and AUTH0_CUSTOM_DOMAIN) answer OpenID discovery as that issuer
   Management API    AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET get a token with the scopes this
                     configuration needs (read:users update:users)
@@ -83,8 +85,9 @@ export async function runDoctor(
     io.stderr(`progressive-profile doctor: ${(error as Error).message}\n\n${DOCTOR_USAGE}\n`);
     return 2;
   }
-  const http = createDoctorHttp(options.fetch ?? globalThis.fetch, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const results = await collectChecks(http, env, args, options.cwd ?? process.cwd());
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const http = createDoctorHttp(options.fetch ?? globalThis.fetch, timeoutMs);
+  const results = await collectChecks(http, timeoutMs, env, args, options.cwd ?? process.cwd());
   io.stdout(args.isJson ? formatJson(results) : formatText(results, shouldColour(io.isTerminal, env)));
   return isFailing(results) ? 1 : 0;
 }
@@ -138,6 +141,7 @@ function readServerBase(config: Config, serverUrl: URL | undefined): string {
 
 async function collectChecks(
   http: DoctorHttp,
+  timeoutMs: number,
   env: Readonly<Record<string, string | undefined>>,
   args: DoctorArguments,
   cwd: string,
@@ -164,6 +168,7 @@ async function collectChecks(
         message: error.message,
         fix: `correct ${error.variable} in the environment or ./.env (docs/reference/server.md lists every variable)`,
       },
+      { id: 'store', label: 'token store', status: 'skip', message: skipped },
       { id: 'tenant', label: 'tenant', status: 'skip', message: skipped },
       { id: 'management_api', label: 'Management API', status: 'skip', message: skipped },
       ...skipActionChecks('the configuration is invalid'),
@@ -172,9 +177,13 @@ async function collectChecks(
     ];
   }
 
-  const [tenantResults, formResults] = await Promise.all([checkTenant(http, config), checkForm(http, config, vars, args)]);
+  const [store, tenantResults, formResults] = await Promise.all([
+    checkStore(config, timeoutMs),
+    checkTenant(http, config),
+    checkForm(http, config, vars, args),
+  ]);
   const fieldsResult = await checkActionFields(vars, config, tenantResults.secretNames);
-  return [describeConfiguration(config), ...tenantResults.results, fieldsResult, ...formResults];
+  return [describeConfiguration(config), store, ...tenantResults.results, fieldsResult, ...formResults];
 }
 
 function describeConfiguration(config: Config): CheckResult {

@@ -46,10 +46,11 @@ function findRuleFile(name: string): string {
   throw new Error(`rule/${name} is missing from this installation`);
 }
 
-/** The Action's secrets as `deploy-action` would send them (names and values), or the Action's sentence for a bad one. */
-export async function readActionEnvironment(
-  env: Record<string, string | undefined>,
-): Promise<{ secrets: Record<string, string>; settings: ActionSettings } | { problem: string }> {
+/**
+ * The Action's settings from the secrets `deploy-action` would send from `env`, parsed by the
+ * Action's own readSettings, or the Action's sentence for a bad one.
+ */
+export async function readActionEnvironment(env: Record<string, string | undefined>): Promise<{ settings: ActionSettings } | { problem: string }> {
   const deploy = (await import(pathToFileURL(findRuleFile('deploy.mjs')).href)) as DeployModule;
   let secrets: Array<{ name: string; value: string }>;
   try {
@@ -60,7 +61,7 @@ export async function readActionEnvironment(
   const values = Object.fromEntries(secrets.map((secret) => [secret.name, secret.value]));
   const action = createRequire(import.meta.url)(findRuleFile('action.js')) as ActionModule;
   const { settings, problem } = action.readSettings(values);
-  return settings ? { secrets: values, settings } : { problem: problem ?? 'the Action refuses these settings' };
+  return settings ? { settings } : { problem: problem ?? 'the Action refuses these settings' };
 }
 
 /** This package's rule/action.js, to compare with the deployed code. */

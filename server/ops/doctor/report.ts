@@ -9,6 +9,7 @@ export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
 export type CheckId =
   | 'configuration'
+  | 'store'
   | 'tenant'
   | 'custom_domain'
   | 'management_api'

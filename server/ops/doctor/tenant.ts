@@ -16,7 +16,7 @@ export async function checkDiscovery(
   const expectedIssuer = `${tenant.origin}/`;
   const hostFix =
     which.variable === 'AUTH0_DOMAIN'
-      ? 'set AUTH0_DOMAIN to your tenant’s domain as Auth0 shows it (Settings > Domain, e.g. acme.eu.auth0.com) and check this machine’s DNS and outbound https'
+      ? 'set AUTH0_DOMAIN to your tenant’s domain as the dashboard shows it (Applications > any application > Settings > Domain, e.g. acme.eu.auth0.com) and check this machine’s DNS and outbound https'
       : 'set AUTH0_CUSTOM_DOMAIN to a custom domain that is verified and ready (Branding > Custom Domains), or unset it';
   let document: unknown;
   try {

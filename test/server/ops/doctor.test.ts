@@ -185,6 +185,7 @@ describe('doctor, with the Action installed', () => {
     expect(run.stdout).toBe(
       [
         `✔ configuration: valid (tenant ${host}; 2 form fields; the server writes metadata through the Management API)`,
+        '✔ token store: in memory: right for one instance (several instances, or used tokens kept across a restart, need REDIS_URL)',
         `✔ tenant: ${host} answers OpenID discovery as issuer ${emulator.origin}/`,
         '✔ Management API: AUTH0_CLIENT_ID gets a token with read:users update:users (and read:actions, so the Action is checked too)',
         '✔ Action: "Progressive Profile" is deployed (version 1, the code of this package’s rule/action.js)',
@@ -212,6 +213,7 @@ describe('doctor, with the Action installed', () => {
     expect(good.report.ok).toBe(true);
     expect(good.report.checks.map((check) => check.id)).toEqual([
       'configuration',
+      'store',
       'tenant',
       'management_api',
       ...ACTION_LINES,
@@ -235,7 +237,18 @@ describe('doctor, with the Action installed', () => {
       message: 'RATE_LIMIT: must be an integer between 0 and 1000000 (default 30)',
       fix: 'correct RATE_LIMIT in the environment or ./.env (docs/reference/server.md lists every variable)',
     });
-    expectStatuses(checks, { fail: ['configuration'], skip: ['tenant', 'management_api', ...ACTION_LINES, 'action_fields', 'form_page'] });
+    expectStatuses(checks, { fail: ['configuration'], skip: ['store', 'tenant', 'management_api', ...ACTION_LINES, 'action_fields', 'form_page'] });
+  });
+
+  it('fails the token store line when REDIS_URL does not answer, without printing its password', async () => {
+    const closedPort = await findFreePort();
+    const { run, checks, check } = await diagnose([], { REDIS_URL: `redis://:redis-password@127.0.0.1:${closedPort}` });
+    expect(check('store')).toMatchObject({
+      status: 'fail',
+      message: `could not use Redis at redis://127.0.0.1:${closedPort}: ECONNREFUSED; until it answers, every submit and skip is refused (503)`,
+    });
+    expectStatuses(checks, { fail: ['store'] });
+    expect(run.stdout).not.toContain('redis-password');
   });
 
   it('fails the tenant line with the real cause when the tenant cannot be reached', async () => {
