@@ -207,7 +207,12 @@ async function checkTenant(http: DoctorHttp, config: Config): Promise<{ results:
   if (discovery.status === 'fail') {
     const reason = 'the tenant did not answer as expected';
     return {
-      results: [discovery, ...customDomain, { id: 'management_api', label: 'Management API', status: 'skip', message: `not checked: ${reason}` }, ...skipActionChecks(reason)],
+      results: [
+        discovery,
+        ...customDomain,
+        { id: 'management_api', label: 'Management API', status: 'skip', message: `not checked: ${reason}` },
+        ...skipActionChecks(reason),
+      ],
     };
   }
   const management = await checkManagementApi(http, config);
@@ -233,7 +238,15 @@ async function checkForm(
     try {
       formUrl = new URL(configured);
     } catch {
-      return [{ id: 'form_page', label: 'form page', status: 'fail', message: 'PROFILE_FORM_URL is not a URL', fix: 'set it to the https address of the page that hosts <progressive-profile>' }];
+      return [
+        {
+          id: 'form_page',
+          label: 'form page',
+          status: 'fail',
+          message: 'PROFILE_FORM_URL is not a URL',
+          fix: 'set it to the https address of the page that hosts <progressive-profile>',
+        },
+      ];
     }
   }
   if (!formUrl) {

@@ -84,18 +84,21 @@ export async function checkAction(http: DoctorHttp, config: Config, access: Mana
     return { secretNames, results: [deployment, binding, describeSecrets(secretNames, config)] };
   } catch (error) {
     if (!(error instanceof NetworkFailure)) throw error;
-    return { results: [fail('action', error.message, 'check the network between this machine and the tenant, then run doctor again'), ...skipActionChecks(error.message).slice(1)] };
+    const fix = 'check the network between this machine and the tenant, then run doctor again';
+    return { results: [fail('action', error.message, fix), ...skipActionChecks(error.message).slice(1)] };
   }
 }
 
 function describeDeployment(action: ActionRecord): CheckResult {
   const base = { id: 'action', label: LABELS.action } as const;
   if (action.status === 'failed') {
-    return { ...base, status: 'fail', message: `"${ACTION_NAME}" failed to build`, fix: `see Actions > Library > ${ACTION_NAME} in the dashboard, then ${DEPLOY_FIX}` };
+    const fix = `see Actions > Library > ${ACTION_NAME} in the dashboard, then ${DEPLOY_FIX}`;
+    return { ...base, status: 'fail', message: `"${ACTION_NAME}" failed to build`, fix };
   }
   const deployed = action.deployed_version;
   if (!deployed) {
-    return { ...base, status: 'fail', message: `"${ACTION_NAME}" exists but was never deployed`, fix: `deploy it (Actions > Library > ${ACTION_NAME} > Deploy), or ${DEPLOY_FIX}` };
+    const fix = `deploy it (Actions > Library > ${ACTION_NAME} > Deploy), or ${DEPLOY_FIX}`;
+    return { ...base, status: 'fail', message: `"${ACTION_NAME}" exists but was never deployed`, fix };
   }
   const version = typeof deployed.number === 'number' ? `version ${deployed.number}` : 'a version';
   const deployedCode = typeof deployed.code === 'string' ? deployed.code : action.code;

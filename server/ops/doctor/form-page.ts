@@ -4,7 +4,7 @@
 // or listed in ALLOWED_ORIGINS and allowed by the running server).
 import type { Config } from '../../config.js';
 import { NetworkFailure, type DoctorHttp } from './http.js';
-import type { CheckId, CheckResult } from './report.js';
+import { printable, type CheckId, type CheckResult } from './report.js';
 
 type FormCheckId = Extract<CheckId, 'form_page' | 'form_widget' | 'form_endpoint' | 'form_referrer_policy' | 'form_origin'>;
 
@@ -40,18 +40,17 @@ export function skipFormChecks(reason: string): CheckResult[] {
  * or `https://example.com/profile` when mounted under a prefix).
  */
 export async function checkFormPage(http: DoctorHttp, config: Config, formUrl: URL, serverBase: string): Promise<CheckResult[]> {
-  const line = (id: FormCheckId, status: CheckResult['status'], message: string, fix?: string): CheckResult => ({
-    id,
-    label: LABELS[id],
-    status,
-    message,
-    ...(fix === undefined ? {} : { fix }),
-  });
   const shown = display(formUrl);
-  const pageFailed = (message: string, fix: string) => [line('form_page', 'fail', message, fix), ...skipFormChecks('not checked: the form page did not load').slice(1)];
+  const pageFailed = (message: string, fix: string) => [
+    line('form_page', 'fail', message, fix),
+    ...skipFormChecks('not checked: the form page did not load').slice(1),
+  ];
 
   if (formUrl.protocol === 'http:' && !isLoopback(formUrl.hostname)) {
-    return pageFailed(`${shown} is plain http: the session token travels in its URL`, 'serve the page over https (the Action refuses any other form URL but localhost)');
+    return pageFailed(
+      `${shown} is plain http: the session token travels in its URL`,
+      'serve the page over https (the Action refuses any other form URL but localhost)',
+    );
   }
   let response: Response;
   let html: string;
@@ -68,7 +67,10 @@ export async function checkFormPage(http: DoctorHttp, config: Config, formUrl: U
   }
   const contentType = response.headers.get('content-type') ?? '';
   if (!/^\s*text\/html\b/iu.test(contentType)) {
-    return pageFailed(`${shown} answered ${contentType === '' ? 'without a content type' : contentType}, not an HTML page`, 'point the form URL at the HTML page that holds <progressive-profile>');
+    return pageFailed(
+      `${shown} answered ${contentType === '' ? 'without a content type' : contentType}, not an HTML page`,
+      'point the form URL at the HTML page that holds <progressive-profile>',
+    );
   }
   const pageUrl = new URL(response.url || formUrl.href);
   const redirected = display(pageUrl) === shown ? '' : ` (after a redirect to ${display(pageUrl)})`;
@@ -76,16 +78,18 @@ export async function checkFormPage(http: DoctorHttp, config: Config, formUrl: U
 
   return [
     line('form_page', 'pass', `${shown} answers 200 with an HTML page${redirected}`),
-    await checkWidgetScript(http, document, pageUrl, serverBase, line),
-    await checkEndpoint(http, config, document, serverBase, line),
-    checkReferrerPolicy(response.headers.get('referrer-policy'), document, line),
-    await checkOrigin(http, config, pageUrl, serverBase, line),
+    await checkWidgetScript(http, document, pageUrl, serverBase),
+    await checkEndpoint(http, config, document, serverBase),
+    checkReferrerPolicy(response.headers.get('referrer-policy'), document),
+    await checkOrigin(http, config, pageUrl, serverBase),
   ];
 }
 
-type Line = (id: FormCheckId, status: CheckResult['status'], message: string, fix?: string) => CheckResult;
+function line(id: FormCheckId, status: CheckResult['status'], message: string, fix?: string): CheckResult {
+  return { id, label: LABELS[id], status, message, ...(fix === undefined ? {} : { fix }) };
+}
 
-async function checkWidgetScript(http: DoctorHttp, document: ParsedDocument, pageUrl: URL, serverBase: string, line: Line): Promise<CheckResult> {
+async function checkWidgetScript(http: DoctorHttp, document: ParsedDocument, pageUrl: URL, serverBase: string): Promise<CheckResult> {
   const expected = `${serverBase}${BUNDLE_PATH}`;
   const tag = `<script type="module" src="${expected}"></script>`;
   const widgetScripts = document.scripts.filter((script) => script.url?.pathname.endsWith(BUNDLE_PATH));
@@ -100,7 +104,8 @@ async function checkWidgetScript(http: DoctorHttp, document: ParsedDocument, pag
   const ours = widgetScripts.find((script) => script.url !== undefined && sameResource(script.url, new URL(expected)));
   if (!ours) {
     const elsewhere = widgetScripts[0]?.url as URL;
-    return line('form_widget', 'fail', `the page loads the widget from ${display(elsewhere)}, not from this server (${expected})`, `load it with ${tag}, ${SERVER_URL_FIX}`);
+    const found = `the page loads the widget from ${display(elsewhere)}, not from this server (${expected})`;
+    return line('form_widget', 'fail', found, `load it with ${tag}, ${SERVER_URL_FIX}`);
   }
   if (ours.attributes.get('type')?.toLowerCase() !== 'module') {
     return line('form_widget', 'fail', `the page loads ${expected} without type="module"`, `write ${tag}: the bundle is an ES module`);
@@ -109,9 +114,12 @@ async function checkWidgetScript(http: DoctorHttp, document: ParsedDocument, pag
     const response = await http.request(expected, { headers: { origin: pageUrl.origin } });
     await response.body?.cancel();
     if (response.status === 404) {
-      return line('form_widget', 'fail', `${expected} answered 404: the server has no widget bundle`, 'build it (`npm run build`) before starting the server, or install the published package');
+      const fix = 'build it (`npm run build`) before starting the server, or install the published package';
+      return line('form_widget', 'fail', `${expected} answered 404: the server has no widget bundle`, fix);
     }
-    if (response.status !== 200) return line('form_widget', 'fail', `${expected} answered ${response.status}`, 'check the server’s log and any proxy in front of it');
+    if (response.status !== 200) {
+      return line('form_widget', 'fail', `${expected} answered ${response.status}`, 'check the server’s log and any proxy in front of it');
+    }
     const allowOrigin = response.headers.get('access-control-allow-origin');
     const isCrossOrigin = pageUrl.origin !== new URL(expected).origin;
     if (isCrossOrigin && allowOrigin !== '*' && allowOrigin !== pageUrl.origin) {
@@ -123,13 +131,15 @@ async function checkWidgetScript(http: DoctorHttp, document: ParsedDocument, pag
       );
     }
   } catch (error) {
-    if (error instanceof NetworkFailure) return line('form_widget', 'fail', `the page loads ${expected}, but ${error.message}`, `start the server, ${SERVER_URL_FIX}`);
+    if (error instanceof NetworkFailure) {
+      return line('form_widget', 'fail', `the page loads ${expected}, but ${error.message}`, `start the server, ${SERVER_URL_FIX}`);
+    }
     throw error;
   }
   return line('form_widget', 'pass', `the page loads ${expected} as a module script, and it answers 200`);
 }
 
-async function checkEndpoint(http: DoctorHttp, config: Config, document: ParsedDocument, serverBase: string, line: Line): Promise<CheckResult> {
+async function checkEndpoint(http: DoctorHttp, config: Config, document: ParsedDocument, serverBase: string): Promise<CheckResult> {
   const suggestion = `<progressive-profile endpoint="${serverBase}">`;
   const element = document.elements[0];
   if (!element) {
@@ -154,13 +164,15 @@ async function checkEndpoint(http: DoctorHttp, config: Config, document: ParsedD
   const expected = new URL(`${serverBase}/form`);
   if (!sameResource(formEndpoint, expected)) {
     const resolved = formEndpoint.href.replace(/\/form$/u, '');
-    return line('form_endpoint', 'fail', `<progressive-profile> points at ${resolved}, not this server (${serverBase})`, `write ${suggestion}, ${SERVER_URL_FIX}`);
+    const found = `<progressive-profile> points at ${resolved}, not this server (${serverBase})`;
+    return line('form_endpoint', 'fail', found, `write ${suggestion}, ${SERVER_URL_FIX}`);
   }
   try {
     const response = await http.request(expected, { headers: { accept: 'application/json' } });
     if (response.status !== 200) {
       await response.body?.cancel();
-      return line('form_endpoint', 'fail', `the widget points at ${serverBase}, but its GET /form answered ${response.status}`, `check that the server runs there, ${SERVER_URL_FIX}`);
+      const found = `the widget points at ${serverBase}, but its GET /form answered ${response.status}`;
+      return line('form_endpoint', 'fail', found, `check that the server runs there, ${SERVER_URL_FIX}`);
     }
     const served = (await http.readJson(response)) as { fields?: Array<{ id?: unknown }> } | undefined;
     const servedIds = Array.isArray(served?.fields) ? served.fields.map((field) => String(field?.id)) : [];
@@ -174,13 +186,15 @@ async function checkEndpoint(http: DoctorHttp, config: Config, document: ParsedD
       );
     }
   } catch (error) {
-    if (error instanceof NetworkFailure) return line('form_endpoint', 'fail', `the widget points at ${serverBase}, but ${error.message}`, `start the server, ${SERVER_URL_FIX}`);
+    if (error instanceof NetworkFailure) {
+      return line('form_endpoint', 'fail', `the widget points at ${serverBase}, but ${error.message}`, `start the server, ${SERVER_URL_FIX}`);
+    }
     throw error;
   }
   return line('form_endpoint', 'pass', `the widget points at ${serverBase}, whose GET /form answers this environment's form`);
 }
 
-function checkReferrerPolicy(header: string | null, document: ParsedDocument, line: Line): CheckResult {
+function checkReferrerPolicy(header: string | null, document: ParsedDocument): CheckResult {
   const headerPolicy = lastPolicy(header ?? '');
   // A <meta name="referrer"> applies after the header, so it wins.
   const metaPolicy = lastPolicy(document.metaReferrer ?? '');
@@ -200,7 +214,7 @@ function checkReferrerPolicy(header: string | null, document: ParsedDocument, li
   );
 }
 
-async function checkOrigin(http: DoctorHttp, config: Config, pageUrl: URL, serverBase: string, line: Line): Promise<CheckResult> {
+async function checkOrigin(http: DoctorHttp, config: Config, pageUrl: URL, serverBase: string): Promise<CheckResult> {
   const pageOrigin = pageUrl.origin;
   const serverOrigin = new URL(serverBase).origin;
   if (pageOrigin === serverOrigin) return line('form_origin', 'pass', `the page is on the server's own origin ${serverOrigin} (no CORS needed)`);
@@ -228,7 +242,9 @@ async function checkOrigin(http: DoctorHttp, config: Config, pageUrl: URL, serve
       );
     }
   } catch (error) {
-    if (error instanceof NetworkFailure) return line('form_origin', 'fail', `ALLOWED_ORIGINS lists ${pageOrigin}, but ${error.message}`, `start the server, ${SERVER_URL_FIX}`);
+    if (error instanceof NetworkFailure) {
+      return line('form_origin', 'fail', `ALLOWED_ORIGINS lists ${pageOrigin}, but ${error.message}`, `start the server, ${SERVER_URL_FIX}`);
+    }
     throw error;
   }
   return line('form_origin', 'pass', `${pageOrigin} is in ALLOWED_ORIGINS, and the server at ${serverOrigin} allows it`);
@@ -310,9 +326,4 @@ function display(url: URL): string {
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
-}
-
-function printable(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/gu, '?');
-  return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
 }

@@ -3,7 +3,7 @@
 // needs. The token is kept for the Action checks and never printed.
 import type { Config } from '../../config.js';
 import { NetworkFailure, type DoctorHttp } from './http.js';
-import type { CheckResult } from './report.js';
+import { printable, type CheckResult } from './report.js';
 
 export interface ManagementAccess {
   readonly accessToken: string;
@@ -85,7 +85,10 @@ export async function checkManagementApi(
     return fail(`AUTH0_CLIENT_ID may not call the Management API (403${errorCode ? ` ${errorCode}` : ''})`, grantFix);
   }
   if (status === 429) {
-    return fail('the tenant is rate limiting token requests (429)', 'wait a minute and run doctor again; if it lasts, look for a process asking for tokens in a loop');
+    return fail(
+      'the tenant is rate limiting token requests (429)',
+      'wait a minute and run doctor again; if it lasts, look for a process asking for tokens in a loop',
+    );
   }
   if (status !== 200 || typeof answer.access_token !== 'string') {
     return fail(
@@ -156,10 +159,4 @@ function readGrantedScopes(answer: Record<string, unknown>): Set<string> | undef
 
 function toScopeSet(scope: string): Set<string> {
   return new Set(scope.split(' ').filter((entry) => entry !== ''));
-}
-
-// Text from the tenant's answer, kept short and on one line.
-function printable(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/gu, '?');
-  return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
 }

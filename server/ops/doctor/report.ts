@@ -83,3 +83,9 @@ function summarize(results: readonly CheckResult[]): string {
 export function shouldColour(isTerminal: boolean | undefined, env: Readonly<Record<string, string | undefined>>): boolean {
   return isTerminal === true && (env.NO_COLOR === undefined || env.NO_COLOR === '');
 }
+
+/** Text from a tenant's or a page's answer as a line may hold it: printable ASCII, at most 60 characters. */
+export function printable(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/gu, '?');
+  return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
+}

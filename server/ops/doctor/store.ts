@@ -3,7 +3,7 @@
 // and never evict them early (maxmemory-policy noeviction). DEPLOY.md explains each.
 import { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
-import type { CheckResult } from './report.js';
+import { printable, type CheckResult } from './report.js';
 
 const LABEL = 'token store';
 
@@ -55,18 +55,24 @@ export async function checkStore(config: Config, timeoutMs: number): Promise<Che
       fixes.push('turn on AOF (appendonly yes, appendfsync everysec)');
     }
     if (warnings.length > 0) {
-      return { id: 'store', label: LABEL, status: 'warn', message: `Redis at ${shown} answers, but ${warnings.join('; and ')}`, fix: `${fixes.join(' and ')} (see docs/DEPLOY.md)` };
+      return {
+        id: 'store',
+        label: LABEL,
+        status: 'warn',
+        message: `Redis at ${shown} answers, but ${warnings.join('; and ')}`,
+        fix: `${fixes.join(' and ')} (see docs/DEPLOY.md)`,
+      };
     }
     const kept = isAof ? 'AOF' : hasSnapshots ? 'RDB snapshots' : 'persistence not readable';
     return { id: 'store', label: LABEL, status: 'pass', message: `Redis at ${shown} answers (${kept}, maxmemory-policy ${policy})` };
   } catch (error) {
     const reason = (socketError ?? error) as { code?: unknown; message?: unknown };
-    const cause = String(reason.code ?? reason.message).replace(/[^\x20-\x7e]/gu, '?');
+    const cause = printable(String(reason.code ?? reason.message));
     return {
       id: 'store',
       label: LABEL,
       status: 'fail',
-      message: `could not use Redis at ${shown}: ${cause.slice(0, 80)}; until it answers, every submit and skip is refused (503)`,
+      message: `could not use Redis at ${shown}: ${cause}; until it answers, every submit and skip is refused (503)`,
       fix: 'start Redis or correct REDIS_URL (host, port, password, rediss:// for TLS)',
     };
   } finally {
