@@ -21,11 +21,14 @@ Options:
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stdout is a terminal: `doctor` colours its lines only then. */
+  isTerminal?: boolean;
 }
 
 const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  isTerminal: process.stdout.isTTY === true,
 };
 
 /**

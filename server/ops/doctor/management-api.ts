@@ -1,0 +1,162 @@
+// Check 3: the M2M credentials (AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET) get a Management API token
+// through the client-credentials grant, and the token carries every scope this configuration
+// needs. The token is kept for the Action checks and never printed.
+import type { Config } from '../../config.js';
+import { NetworkFailure, type DoctorHttp } from './http.js';
+import { printable, type CheckResult } from './report.js';
+
+export interface ManagementAccess {
+  readonly accessToken: string;
+  /** The granted scopes; undefined when the tenant did not say (then nothing is assumed). */
+  readonly scopes: ReadonlySet<string> | undefined;
+}
+
+export interface ScopeNeeds {
+  readonly required: readonly string[];
+  /** Scopes the configuration uses when granted, each with what it is for. */
+  readonly optional: ReadonlyArray<{ readonly scope: string; readonly use: string }>;
+}
+
+const LABEL = 'Management API';
+const GRANT_PATH = 'Applications > APIs > Auth0 Management API > Machine To Machine Applications';
+
+/**
+ * The scopes the server's own work needs: reading and writing users' metadata (unique values are
+ * searched with read:users); a `password` field (account linking) creates and, when linking fails,
+ * deletes a database user, and reads the connection's password rules when allowed.
+ */
+export function listNeededScopes(config: Pick<Config, 'form'>): ScopeNeeds {
+  const isLinking = config.form.fields.some((field) => field.type === 'password');
+  return {
+    required: ['read:users', 'update:users', ...(isLinking ? ['create:users', 'delete:users'] : [])],
+    optional: isLinking ? [{ scope: 'read:connections', use: 'to show the connection’s password rules' }] : [],
+  };
+}
+
+/** Asks the tenant for a token as the server will; the result line and, when a token came, the access. */
+export async function checkManagementApi(
+  http: DoctorHttp,
+  config: Config,
+): Promise<{ result: CheckResult; access?: ManagementAccess }> {
+  if (!config.management) {
+    return {
+      result: {
+        id: 'management_api',
+        label: LABEL,
+        status: 'skip',
+        message:
+          'not checked: AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET are not set, so the Action writes the metadata (set them, with read:users update:users, for the server to write it)',
+      },
+    };
+  }
+  const fail = (message: string, fix: string) => ({ result: { id: 'management_api', label: LABEL, status: 'fail', message, fix } as const });
+  const needs = listNeededScopes(config);
+  const grantFix = `authorize this application for the Auth0 Management API with ${needs.required.join(' ')}: ${GRANT_PATH}`;
+  let status: number;
+  let answer: Record<string, unknown>;
+  try {
+    const response = await http.request(`${config.tenant.origin}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: config.management.clientId,
+        client_secret: config.management.clientSecret,
+        audience: `${config.tenant.origin}/api/v2/`,
+      }),
+    });
+    status = response.status;
+    const body = await http.readJson(response);
+    answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  } catch (error) {
+    if (error instanceof NetworkFailure) {
+      return fail(`${error.message} (POST /oauth/token)`, 'check the network between this machine and the tenant, then run doctor again');
+    }
+    throw error;
+  }
+  const errorCode = typeof answer.error === 'string' ? printable(answer.error) : undefined;
+  if (status === 401) {
+    return fail(
+      `the tenant refused AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (401${errorCode ? ` ${errorCode}` : ''}): a wrong client secret, or no such application`,
+      'copy the Client ID and Client Secret again from Applications > Applications > your machine-to-machine application > Settings',
+    );
+  }
+  if (status === 403) {
+    return fail(`AUTH0_CLIENT_ID may not call the Management API (403${errorCode ? ` ${errorCode}` : ''})`, grantFix);
+  }
+  if (status === 429) {
+    return fail(
+      'the tenant is rate limiting token requests (429)',
+      'wait a minute and run doctor again; if it lasts, look for a process asking for tokens in a loop',
+    );
+  }
+  if (status !== 200 || typeof answer.access_token !== 'string') {
+    return fail(
+      `POST /oauth/token answered ${status}${errorCode ? ` ${errorCode}` : ''} without a token`,
+      'check the tenant’s status and AUTH0_DOMAIN, then run doctor again',
+    );
+  }
+  const scopes = readGrantedScopes(answer);
+  const access: ManagementAccess = { accessToken: answer.access_token, scopes };
+  if (scopes === undefined) {
+    return {
+      access,
+      result: {
+        id: 'management_api',
+        label: LABEL,
+        status: 'warn',
+        message: 'AUTH0_CLIENT_ID gets a token, but the tenant did not say which scopes it carries',
+        fix: `make sure the application has ${needs.required.join(' ')} in ${GRANT_PATH}`,
+      },
+    };
+  }
+  const missing = needs.required.filter((scope) => !scopes.has(scope));
+  if (missing.length > 0) {
+    const plural = missing.length > 1 ? 's' : '';
+    return {
+      access,
+      result: {
+        id: 'management_api',
+        label: LABEL,
+        status: 'fail',
+        message: `AUTH0_CLIENT_ID's token lacks the scope${plural} ${missing.join(', ')} (this configuration needs ${needs.required.join(' ')})`,
+        fix: `grant ${missing.join(' ')} in ${GRANT_PATH} > your application > Permissions`,
+      },
+    };
+  }
+  const missingOptional = needs.optional.filter((option) => !scopes.has(option.scope));
+  if (missingOptional.length > 0) {
+    return {
+      access,
+      result: {
+        id: 'management_api',
+        label: LABEL,
+        status: 'warn',
+        message: `AUTH0_CLIENT_ID gets a token with ${needs.required.join(' ')}, but not ${missingOptional.map((option) => `${option.scope} (${option.use})`).join(', ')}`,
+        fix: `grant ${missingOptional.map((option) => option.scope).join(' ')} in ${GRANT_PATH} > your application > Permissions`,
+      },
+    };
+  }
+  const extra = scopes.has('read:actions') ? ' (and read:actions, so the Action is checked too)' : '';
+  return {
+    access,
+    result: { id: 'management_api', label: LABEL, status: 'pass', message: `AUTH0_CLIENT_ID gets a token with ${needs.required.join(' ')}${extra}` },
+  };
+}
+
+/** The answer's `scope`, else the `scope` claim of a JWT access token (read, not verified: it only names scopes). */
+function readGrantedScopes(answer: Record<string, unknown>): Set<string> | undefined {
+  if (typeof answer.scope === 'string') return toScopeSet(answer.scope);
+  const payload = String(answer.access_token).split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { scope?: unknown };
+    return typeof claims.scope === 'string' ? toScopeSet(claims.scope) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toScopeSet(scope: string): Set<string> {
+  return new Set(scope.split(' ').filter((entry) => entry !== ''));
+}
