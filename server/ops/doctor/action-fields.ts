@@ -2,7 +2,8 @@
 // PROFILE_OPTIONAL_FIELDS, as `deploy-action` reads them from this environment) is a field of this
 // server's form, stored where the Action looks for it, a consent at the same version. A required id
 // the form lacks, or stores elsewhere, is asked at every login and never counts as answered.
-import type { FieldDefinition, FormDefinition } from '../../../common/wire.js';
+import type { FieldDefinition } from '../../../common/wire.js';
+import type { ServerForm } from '../../fields/form-definition.js';
 import type { Config } from '../../config.js';
 import { readActionEnvironment, type ActionField, type ActionSettings } from './action-files.js';
 import type { CheckResult } from './report.js';
@@ -88,14 +89,13 @@ export interface FieldProblem {
 }
 
 /** The entry as the Action's lists write it: `app_metadata:terms@2026-11`. */
-export function formatEntry(field: { id: string; target: string; version?: string }): string {
+export function formatEntry(field: { id: string; target?: string; version?: string }): string {
   return `${field.target === 'app_metadata' ? 'app_metadata:' : ''}${field.id}${field.version === undefined ? '' : `@${field.version}`}`;
 }
 
-/** The form's link to a database connection, once the fields file can carry one (account linking). */
-function readLinkedConnection(form: FormDefinition): string | undefined {
-  const link = (form as FormDefinition & { link_database_identity?: { connection?: unknown } }).link_database_identity;
-  return typeof link?.connection === 'string' ? link.connection : undefined;
+/** The database connection the form links identities in (account linking), if any. */
+function readLinkedConnection(form: ServerForm): string | undefined {
+  return form.link_database_identity?.connection;
 }
 
 /**
@@ -103,7 +103,7 @@ function readLinkedConnection(form: FormDefinition): string | undefined {
  * server has no Management API credentials, so the Action writes what the continue token carries,
  * and drops any value of a field it does not list.
  */
-export function compareFieldLists(settings: ActionSettings, form: FormDefinition, isActionWriting: boolean): FieldProblem[] {
+export function compareFieldLists(settings: ActionSettings, form: ServerForm, isActionWriting: boolean): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const byId = new Map(form.fields.map((field) => [field.id, field]));
   const lists: NamedList[] = [
