@@ -48,7 +48,6 @@ try {
     scenario: flags.scenario,
     hook: flags.hook,
     extraAllowedOrigins: flags.allowOrigins,
-    logger: true,
     ports: {
       site: readPort('DEMO_SITE_PORT', 8080),
       server: readPort('DEMO_SERVER_PORT', 3000),

@@ -14,6 +14,7 @@ import type { EmulatedConnection } from './emulator/connections.js';
 import { DEFAULT_DATABASE_CONNECTION, type EmulatedUser } from './emulator/user-store.js';
 import { findFreePort } from './free-port.js';
 import { buildDemoSite } from './site.js';
+import { startValidationHookReceiver, type RunningReceiver } from './validation-hook.js';
 
 export type WriteMode = 'management' | 'action';
 
@@ -77,9 +78,11 @@ export interface DemoStack {
 export const DEMO_CLIENT_ID = 'demo-app';
 export const DEMO_FIELDS_FILE = fileURLToPath(new URL('./fields.json', import.meta.url));
 export const DEMO_LINK_FIELDS_FILE = fileURLToPath(new URL('./fields-link.json', import.meta.url));
-const REQUIRED_FIELDS = 'company_name,job_title';
-const OPTIONAL_FIELDS = 'team_size,newsletter';
+const REQUIRED_FIELDS = 'company_name,job_title,app_metadata:terms@2026-11';
+const OPTIONAL_FIELDS = 'team_size,interests,phone,newsletter';
 const SERVER_SCOPES = 'read:users update:users';
+/** What the demo's validation hook refuses as a company name. */
+const HOOK_BLOCK_LIST = ['Acme', 'Example Inc'];
 const LINKING_SCOPES = 'read:users update:users create:users delete:users read:connections';
 
 /** What a scenario changes: the form, the Action's secrets, the applications, the server's grant. */
@@ -118,6 +121,7 @@ function planScenario(scenario: DemoScenario | undefined): ScenarioPlan {
       return {
         fieldsFile: DEMO_FIELDS_FILE,
         actionSecrets: {
+          PROFILE_FIELDS: 'company_name,job_title',
           PROFILE_FIELDS_BY_CLIENT: JSON.stringify({ 'demo-shop': 'company_name' }),
           PROFILE_MAX_FIELDS: '1',
         },
@@ -183,6 +187,15 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     const tenantOrigin = await emulator.listen();
     closers.push(() => emulator.close());
 
+    let hook: RunningReceiver | undefined;
+    const hookEnv: Record<string, string> = {};
+    if (options.hook) {
+      const secret = randomSecret();
+      hook = await startValidationHookReceiver({ secret, host, blockedCompanies: HOOK_BLOCK_LIST });
+      closers.push(() => hook!.close());
+      Object.assign(hookEnv, { VALIDATION_HOOK_URL: hook.url, VALIDATION_HOOK_SECRET: secret });
+    }
+
     const config = loadConfig(
       {
         AUTH0_DOMAIN: tenantOrigin,
@@ -193,6 +206,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         HOST: host,
         PORT: String(serverPort),
         ...(writeMode === 'management' ? { AUTH0_CLIENT_ID: m2m.clientId, AUTH0_CLIENT_SECRET: m2m.clientSecret } : {}),
+        ...hookEnv,
         ...options.serverEnv,
       },
       // Not the working directory: a developer's own .env (their real tenant) must not leak in.
@@ -228,7 +242,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       writeMode,
       apps: plan.apps,
       instructions: plan.instructions,
-      hookBlockList: [],
+      hookOrigin: hook ? new URL(hook.url).origin : undefined,
+      hookBlockList: hook ? HOOK_BLOCK_LIST : [],
       close,
     };
   } catch (error) {
@@ -251,7 +266,7 @@ function describeUsers(users: EmulatedUser[], plan: ScenarioPlan): Array<{ email
       if (social) note = user.email_verified === false ? 'email not verified: never asked (linking would be unsafe)' : 'adds a username and password';
       return { email: user.email, signIn, note };
     }
-    const missing = REQUIRED_FIELDS.split(',').filter((id) => !user.user_metadata[id]);
+    const missing = ['company_name', 'job_title'].filter((id) => !user.user_metadata[id]);
     const snoozed = typeof user.app_metadata.progressive_profile_snoozed_until === 'string';
     const nextLogin = user.logins_count + 1;
     let note = missing.length === 0 ? 'profile complete: never sees the form' : `missing ${missing.join(', ')}`;

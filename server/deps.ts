@@ -3,12 +3,14 @@
 // set: the profile writer, and the identity linker for a form that links database identities)
 // and the widget bundle. Shared by main.ts and the demo. Start-time checks happen here: the
 // store is pinged, and the M2M grant is checked for a form that needs more than plain writes.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PasswordPolicy } from '../common/wire.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
+import { WIDGET_CHUNK_NAME } from './routes/bundle.js';
 import { createMemoryStore } from './store/memory.js';
 import { createRedisStore } from './store/redis.js';
 import type { SingleUseStore } from './store/single-use.js';
@@ -20,6 +22,7 @@ import { createManagementWriter } from './upstream/management-writer.js';
 
 // From source (server/deps.ts, run by tsx) and built (dist/server/main.js) alike.
 const WIDGET_BUNDLE_CANDIDATES = ['../dist/progressive-profile.js', '../progressive-profile.js'];
+
 
 export interface ServerDepsOptions {
   clock?: Clock;
@@ -37,6 +40,7 @@ export interface ServerDeps extends Required<Pick<AppDeps, 'clock'>> {
   identityLinker: IdentityLinker | undefined;
   passwordPolicy: PasswordPolicy | undefined;
   widgetScript: Buffer | undefined;
+  widgetChunks: Record<string, Buffer>;
   /** What the start-time checks found worth a warning, one line each (never a secret): log them once the logger exists. */
   startupWarnings: readonly string[];
   /** Closes the store and the writer (after the app has closed). */
@@ -103,7 +107,7 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
     profileWriter,
     identityLinker,
     passwordPolicy,
-    widgetScript: await readWidgetBundle(),
+    ...(await readWidgetFiles()),
     startupWarnings,
     async close() {
       await store.close();
@@ -112,14 +116,24 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
   };
 }
 
-/** The built widget (dist/progressive-profile.js), or undefined when `npm run build` has not run. */
-export async function readWidgetBundle(): Promise<Buffer | undefined> {
+/**
+ * The built widget (dist/progressive-profile.js) and the chunks beside it that it imports (the
+ * phone calling codes: progressive-profile-*.js); no script when `npm run build` has not run.
+ */
+export async function readWidgetFiles(): Promise<{ widgetScript: Buffer | undefined; widgetChunks: Record<string, Buffer> }> {
   for (const candidate of WIDGET_BUNDLE_CANDIDATES) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    let widgetScript: Buffer;
     try {
-      return await readFile(fileURLToPath(new URL(candidate, import.meta.url)));
+      widgetScript = await readFile(path);
     } catch {
-      // Try the next location.
+      continue;
     }
+    const widgetChunks: Record<string, Buffer> = {};
+    for (const name of await readdir(dirname(path))) {
+      if (WIDGET_CHUNK_NAME.test(name)) widgetChunks[name] = await readFile(join(dirname(path), name));
+    }
+    return { widgetScript, widgetChunks };
   }
-  return undefined;
+  return { widgetScript: undefined, widgetChunks: {} };
 }

@@ -11,7 +11,7 @@ import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
 import { handleError, handleNotFound, RequestError } from './http/errors.js';
 import { guardRequest, refuseWhileClosing } from './http/guard.js';
 import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
-import { createBundleHandler } from './routes/bundle.js';
+import { createBundleHandler, WIDGET_CHUNK_NAME } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
 import { createHealthHandler } from './routes/health.js';
 import { createHostedPageHandler, createHostedPageStylesHandler } from './routes/hosted-page.js';
@@ -41,6 +41,8 @@ export interface AppDeps {
   passwordPolicy?: PasswordPolicy;
   /** The widget bundle served at /progressive-profile.js; undefined answers 404 there. */
   widgetScript?: string | Buffer;
+  /** The chunks the bundle imports from beside itself, by file name (`progressive-profile-calling-codes.js`). */
+  widgetChunks?: Readonly<Record<string, string | Buffer>>;
 }
 
 export interface ProgressiveProfileOptions {
@@ -131,6 +133,10 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   app.get('/', createHostedPageHandler(prefix));
   app.get('/hosted-page.css', createHostedPageStylesHandler());
   app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
+  for (const [name, chunk] of Object.entries(deps.widgetChunks ?? {})) {
+    if (!WIDGET_CHUNK_NAME.test(name)) throw new TypeError(`deps.widgetChunks: "${name}" is not a progressive-profile-*.js file name`);
+    app.get(`/${name}`, createBundleHandler(chunk));
+  }
   app.post<{ Body: SubmitBody }>(
     '/submit',
     { ...postOptions, schema: { body: submitBodySchema } },

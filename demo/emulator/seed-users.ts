@@ -48,7 +48,7 @@ function githubUser(login: string, githubId: string, name: string, isVerified: b
  * Database users (password DEMO_PASSWORD):
  * - ada: nothing filled in, never logged in (the next login is her 1st: below the default count of 2);
  * - grace: nothing filled in, logged in before (the next login is prompted);
- * - linus: complete profile;
+ * - linus: complete profile (the demo's terms, version 2026-11, accepted too);
  * - margaret: incomplete but snoozed for years (she skipped the form);
  * - alan: only company_name, so job_title alone is asked for.
  * GitHub users (the emulated social connection; profile complete, signed in once):
@@ -60,7 +60,7 @@ export function createSeedUsers(): EmulatedUser[] {
   return [
     seedUser('ada', 'Ada Lovelace', 0),
     seedUser('grace', 'Grace Hopper', 3),
-    seedUser('linus', 'Linus Torvalds', 7, { company_name: 'Linux Foundation', job_title: 'Fellow' }),
+    seedUser('linus', 'Linus Torvalds', 7, { company_name: 'Linux Foundation', job_title: 'Fellow' }, { terms: { version: '2026-11', accepted_at: '2026-11-02T10:00:00.000Z' } }),
     seedUser('margaret', 'Margaret Hamilton', 4, {}, { progressive_profile_snoozed_until: '2099-01-01T00:00:00.000Z' }),
     seedUser('alan', 'Alan Turing', 2, { company_name: 'Bletchley Park' }),
     githubUser('katherine', '1001', 'Katherine Johnson', true),

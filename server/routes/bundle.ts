@@ -1,7 +1,11 @@
-// GET /progressive-profile.js: the widget bundle, loadable as a module script from any origin.
+// GET /progressive-profile.js: the widget bundle, loadable as a module script from any origin; and
+// the chunks it imports from beside itself (GET /progressive-profile-calling-codes.js), alike.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendTagged, tagBody } from '../http/etag.js';
 import { JAVASCRIPT_TYPE, JSON_TYPE } from '../http/media-types.js';
+
+/** The chunks the bundle imports by a relative URL, so from this server: `progressive-profile-calling-codes.js`. */
+export const WIDGET_CHUNK_NAME = /^progressive-profile-[a-z0-9-]+\.js$/u;
 
 /** `widgetScript` undefined (not built) answers a 404 that says how to build it. */
 export function createBundleHandler(widgetScript: string | Buffer | undefined) {

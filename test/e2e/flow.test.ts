@@ -16,6 +16,8 @@ describe('the whole flow in a browser', () => {
         await page.locator('progressive-profile').getByText('g***@example.com').waitFor();
 
         await fillRequiredFields(page, 'US Navy', 'Rear Admiral');
+        await page.getByRole('combobox', { name: /country/i }).selectOption('GB');
+        await page.getByLabel('Mobile phone', { exact: true }).fill('07911 123456');
         await submitButton(page).click();
         await page.waitForURL((url) => url.pathname === '/callback');
 
@@ -23,7 +25,10 @@ describe('the whole flow in a browser', () => {
         expect(metadata).toContain('US Navy');
         expect(metadata).toContain('Rear Admiral');
         const stored = stack.emulator.users.findByEmail('grace@example.com');
-        expect(stored?.user_metadata).toMatchObject({ company_name: 'US Navy', job_title: 'Rear Admiral' });
+        // The phone in E.164, the consent with its version and the server's time of acceptance.
+        expect(stored?.user_metadata).toMatchObject({ company_name: 'US Navy', job_title: 'Rear Admiral', phone: '+447911123456' });
+        expect(stored?.app_metadata.terms).toEqual({ version: '2026-11', accepted_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
+        expect(Math.abs(Date.parse((stored?.app_metadata.terms as { accepted_at: string }).accepted_at) - Date.now())).toBeLessThan(60_000);
       });
     });
   }

@@ -38,9 +38,12 @@ export async function signIn(page: Page, stack: DemoStack, emailOrUsername: stri
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
 }
 
+/** Fills the demo form's required fields: company, job title, and the terms when the form asks for them. */
 export async function fillRequiredFields(page: Page, company: string, jobTitle: string): Promise<void> {
   await page.getByLabel('Company').fill(company);
   await page.getByLabel('Job title').fill(jobTitle);
+  const terms = page.getByRole('checkbox', { name: /I accept the terms of service/ });
+  if ((await terms.count()) > 0) await terms.check();
 }
 
 export function submitButton(page: Page) {

@@ -7,7 +7,7 @@ import { askedLabels, signIn, submitButton, useBrowser } from './support.js';
 const { withStack } = useBrowser();
 const CRM = '?app=demo-crm';
 const SHOP = '?app=demo-shop';
-const OPTIONAL = ['Team size', 'Send me the monthly product newsletter'];
+const OPTIONAL = ['Team size', 'Topics you care about', 'Mobile phone', 'Send me the monthly product newsletter'];
 
 describe('who is asked, and when', () => {
   it('asks one question per sign-in, in the order PROFILE_FIELDS lists them', async () => {

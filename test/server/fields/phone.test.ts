@@ -14,6 +14,15 @@ describe('toE164', () => {
     expect(toE164({ default_country: 'FR' }, '06 12 34 56 78')).toBe('+33612345678');
   });
 
+  it('reads a calling code followed by a national number with its trunk prefix, as the widget composes it', () => {
+    // The picker says +44, the user types the number as the British write it.
+    expect(toE164(us, '+44 07911 123456')).toBe('+447911123456');
+    expect(toE164(us, '+33 06 12 34 56 78')).toBe('+33612345678');
+    // Italian numbers keep their 0 in international form: read as written.
+    expect(toE164(us, '+39 06 6982 1234')).toBe('+390669821234');
+    expect(toE164(us, '+44 0 12')).toBeNull();
+  });
+
   it('refuses a national number when the field has no default country', () => {
     expect(toE164({}, '415 555 0123')).toBeNull();
   });

@@ -28,3 +28,38 @@ describe('GET /progressive-profile.js', () => {
     expect(response.json()).toEqual({ error: 'not_found', message: expect.stringContaining('npm run build') });
   });
 });
+
+describe('GET /progressive-profile-calling-codes.js and the bundle’s other chunks', () => {
+  const CHUNK = 'export const callingCodes = {};\n';
+
+  it('serves each chunk the bundle imports from beside itself, as it serves the bundle', async () => {
+    const { app } = setup({}, { widgetChunks: { 'progressive-profile-calling-codes.js': CHUNK } });
+    const response = await app.inject({ url: '/progressive-profile-calling-codes.js', headers: { origin: 'https://elsewhere.example' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe(CHUNK);
+    expect(response.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+    expect(response.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(response.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('serves no other file', async () => {
+    const { app } = setup({}, { widgetChunks: { 'progressive-profile-calling-codes.js': CHUNK } });
+    expect((await app.inject('/progressive-profile-other.js')).statusCode).toBe(404);
+  });
+
+  it('refuses a chunk whose name is not a progressive-profile-*.js file at registration', async () => {
+    const { app } = setup({}, { widgetChunks: { '../secret.js': CHUNK } });
+    await expect(app.ready()).rejects.toThrow(/deps\.widgetChunks: "\.\.\/secret\.js"/);
+  });
+});
+
+describe('readWidgetFiles', () => {
+  it('finds the built bundle and the chunk beside it', async () => {
+    const { readWidgetFiles } = await import('../../../server/deps.js');
+    const files = await readWidgetFiles();
+    // test:node runs after build:widget (npm test): the phone chunk stands beside the bundle.
+    expect(files.widgetScript?.length).toBeGreaterThan(10_000);
+    expect(Object.keys(files.widgetChunks)).toContain('progressive-profile-calling-codes.js');
+  });
+});
