@@ -1,4 +1,4 @@
-// A validation hook receiver, as a site owner would write one (docs/validation-hook.md shows it):
+// A validation hook receiver, as a site owner would write one (docs/reference/validation-hook.md shows it):
 // plain Node `http`, the signature checked in constant time, a five-minute timestamp window, and
 // one business rule (company names on a small block list are refused). The demo can start it on
 // a port and point VALIDATION_HOOK_URL at it.
