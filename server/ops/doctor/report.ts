@@ -10,9 +10,11 @@ export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 export type CheckId =
   | 'configuration'
   | 'store'
+  | 'validation_hook'
   | 'tenant'
   | 'custom_domain'
   | 'management_api'
+  | 'linking_connection'
   | 'action'
   | 'action_binding'
   | 'action_secrets'
