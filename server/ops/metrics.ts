@@ -68,7 +68,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const durations = new Histogram({
     name: `${PREFIX}request_duration_seconds`,
-    help: 'Time from a request’s arrival to its answer, by route pattern and method',
+    help: 'Time from the arrival of a request to its answer, by route pattern and method',
     labelNames: ['route', 'method'],
     buckets: DURATION_BUCKETS,
     registers,
