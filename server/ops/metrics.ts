@@ -90,7 +90,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const storeEntriesName = `${PREFIX}single_use_store_entries`;
   const storeEntries = new Gauge({
     name: storeEntriesName,
-    help: 'Entries in the in-memory single-use store (used and in-flight session tokens, refusal counts, holds); full at 100000',
+    help: 'Entries in the in-memory single-use store (used and in-flight session tokens, refusal counts, holds); new ones are refused when full (100000 by default)',
     // Registered with the first store that has a size: a Redis store would show a false 0.
     registers: [],
     collect() {
