@@ -1,5 +1,6 @@
 // One line per /submit and /skip answer (CONTRACT "Operations"): the request id (the logger's
-// `reqId`), the outcome (`ok` or the wire error code), the status, the duration, and T1's `sub`
+// `reqId`), the route (its pattern, as the metrics label it), the outcome (`ok` or the wire error
+// code), the status, the duration, and T1's `sub`
 // and `jti` once T1 was verified, which ties the line to the Action's `redirect jti=…` line of
 // the same login. Never a token, a secret, a password or a submitted value: the line is built
 // from these fields only. The same outcome feeds the metrics' counters.
@@ -53,7 +54,8 @@ export function createAnswerLog(route: AnswerRoute, metrics?: Pick<Metrics, 'cou
       const session = verifiedSessions.get(request);
       request.log.info(
         {
-          route,
+          // The pattern, with the prefix when mounted under one: the metrics' `route` label too.
+          route: request.routeOptions.url ?? `/${route}`,
           outcome,
           status: reply.statusCode,
           duration_ms: Math.round(reply.elapsedTime * 10) / 10,

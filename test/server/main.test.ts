@@ -91,7 +91,7 @@ describe('server/main.ts', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     const answerLine = run.output().stdout.split('\n').find((line) => line.includes('submit answered'));
-    expect(JSON.parse(answerLine as string)).toMatchObject({ level: 30, route: 'submit', outcome: 'invalid_session', status: 401 });
+    expect(JSON.parse(answerLine as string)).toMatchObject({ level: 30, route: '/submit', outcome: 'invalid_session', status: 401 });
   });
 
   it('starts with one warning line when REDIS_URL cannot be reached, and reports the store in GET /healthz', async () => {

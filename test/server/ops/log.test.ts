@@ -69,10 +69,10 @@ describe('the answer line of /submit and /skip', () => {
       expect(typeof line.duration_ms).toBe('number');
     }
     expect(answers.map(({ reqId, route, outcome, status, sub, jti: loggedJti, msg }) => ({ reqId, route, outcome, status, sub, jti: loggedJti, msg }))).toEqual([
-      { reqId: 'req-1', route: 'submit', outcome: 'ok', status: 200, sub: 'auth0|grace', jti, msg: 'submit answered' },
-      { reqId: 'req-2', route: 'submit', outcome: 'session_used', status: 409, sub: 'auth0|grace', jti, msg: 'submit answered' },
-      { reqId: 'req-3', route: 'submit', outcome: 'invalid_session', status: 401, sub: undefined, jti: undefined, msg: 'submit answered' },
-      { reqId: 'req-4', route: 'skip', outcome: 'ok', status: 200, sub: 'auth0|ada', jti: undefined, msg: 'skip answered' },
+      { reqId: 'req-1', route: '/submit', outcome: 'ok', status: 200, sub: 'auth0|grace', jti, msg: 'submit answered' },
+      { reqId: 'req-2', route: '/submit', outcome: 'session_used', status: 409, sub: 'auth0|grace', jti, msg: 'submit answered' },
+      { reqId: 'req-3', route: '/submit', outcome: 'invalid_session', status: 401, sub: undefined, jti: undefined, msg: 'submit answered' },
+      { reqId: 'req-4', route: '/skip', outcome: 'ok', status: 200, sub: 'auth0|ada', jti: undefined, msg: 'skip answered' },
     ]);
     expect(Object.keys(answers[2])).not.toContain('sub');
     // Fastify's own two lines only for the routes that write none of their own.
