@@ -18,7 +18,8 @@ Options:
                        a React or Vue app on http://localhost:5173
   -h, --help           print this help
 
-Ports: DEMO_SITE_PORT (8080), DEMO_SERVER_PORT (3000), DEMO_TENANT_PORT (4010).`;
+Ports: DEMO_SITE_PORT (8080), DEMO_SERVER_PORT (3000), DEMO_TENANT_PORT (4010), DEMO_METRICS_PORT
+(the server's Prometheus metrics; a free one by default).`;
 
 export interface DemoFlags {
   actionWrites: boolean;

@@ -1,11 +1,14 @@
 // `npm run demo`: the whole flow on this machine, no Auth0 account needed. Flags: demo/flags.ts.
-// Ports: DEMO_SITE_PORT (8080), DEMO_SERVER_PORT (3000), DEMO_TENANT_PORT (4010).
+// Ports: DEMO_SITE_PORT (8080), DEMO_SERVER_PORT (3000), DEMO_TENANT_PORT (4010), DEMO_METRICS_PORT
+// (a free one). Once up, it runs `progressive-profile doctor` against itself and prints one line.
 import { readDemoFlags, USAGE, type DemoFlags } from './flags.js';
-import { startDemoStack, type DemoStack } from './stack.js';
+import { diagnoseDemoStack, startDemoStack, type DemoDiagnosis, type DemoStack } from './stack.js';
 
+/** The port in `name`, else `fallback` (0: a free one). */
 function readPort(name: string, fallback: number): number {
   const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65_535) {
     console.error(`${name}: must be a port number (1-65535), got ${JSON.stringify(raw)}`);
     process.exit(1);
@@ -13,7 +16,7 @@ function readPort(name: string, fallback: number): number {
   return value;
 }
 
-function describeStack(stack: DemoStack, flags: DemoFlags): string {
+function describeStack(stack: DemoStack, flags: DemoFlags, diagnosis: DemoDiagnosis): string {
   const lines = [
     'Progressive Profile demo is running.',
     '',
@@ -24,7 +27,9 @@ function describeStack(stack: DemoStack, flags: DemoFlags): string {
     `  demo site        ${stack.siteOrigin}`,
   ];
   if (stack.hookOrigin) lines.push(`  validation hook  ${stack.hookOrigin}   (refuses ${stack.hookBlockList.join(', ')})`);
+  lines.push(`  metrics          ${stack.metricsOrigin}/metrics   (the server's Prometheus metrics; DEMO_METRICS_PORT pins the port)`);
   for (const origin of flags.allowOrigins) lines.push(`  also allowed     ${origin}   (your page may embed <progressive-profile endpoint="${stack.serverOrigin}">)`);
+  lines.push('', diagnosis.summary, ...diagnosis.problems.map((line) => `  ${line}`));
   lines.push('', 'Press Ctrl-C to stop.');
   return lines.join('\n');
 }
@@ -52,9 +57,10 @@ try {
       site: readPort('DEMO_SITE_PORT', 8080),
       server: readPort('DEMO_SERVER_PORT', 3000),
       tenant: readPort('DEMO_TENANT_PORT', 4010),
+      metrics: readPort('DEMO_METRICS_PORT', 0),
     },
   });
-  console.log(`\n${describeStack(stack, flags)}\n`);
+  console.log(`\n${describeStack(stack, flags, await diagnoseDemoStack(stack))}\n`);
   let isStopping = false;
   const stop = () => {
     if (isStopping) return;
@@ -67,7 +73,7 @@ try {
 } catch (error) {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === 'EADDRINUSE') {
-    console.error(`A demo port is already in use (${(error as Error).message}). Set DEMO_SITE_PORT, DEMO_SERVER_PORT or DEMO_TENANT_PORT.`);
+    console.error(`A demo port is already in use (${(error as Error).message}). Set DEMO_SITE_PORT, DEMO_SERVER_PORT, DEMO_TENANT_PORT or DEMO_METRICS_PORT.`);
   } else {
     console.error(error instanceof Error ? error.message : String(error));
   }

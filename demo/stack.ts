@@ -8,6 +8,9 @@ import { buildApp } from '../server/app.js';
 import { loadConfig, type Config } from '../server/config.js';
 import { createServerDeps } from '../server/deps.js';
 import type { Clock } from '../server/clock.js';
+import { runDoctor, type DoctorReport } from '../server/ops/doctor.js';
+import { formatLine } from '../server/ops/doctor/report.js';
+import { buildMetricsApp, createMetrics } from '../server/ops/metrics.js';
 import { createEmulator, type Emulator } from './emulator/emulator.js';
 import { createSeedUsers, DEMO_PASSWORD } from './emulator/seed-users.js';
 import type { EmulatedConnection } from './emulator/connections.js';
@@ -33,8 +36,8 @@ export interface DemoStackOptions {
   writeMode?: WriteMode;
   /** Which extension the tenant runs: the post-login Action (default) or the legacy Rule. */
   extension?: 'action' | 'rule';
-  /** 0 or unset: a free port each. */
-  ports?: { tenant?: number; server?: number; site?: number };
+  /** 0 or unset: a free port each. `metrics`: the server's METRICS_PORT. */
+  ports?: { tenant?: number; server?: number; site?: number; metrics?: number };
   host?: string;
   users?: EmulatedUser[];
   /** The free tier's 2 requests/s on the Management API. */
@@ -59,6 +62,15 @@ export interface DemoStack {
   readonly tenantOrigin: string;
   readonly serverOrigin: string;
   readonly siteOrigin: string;
+  /** Where the server's Prometheus metrics are: `${metricsOrigin}/metrics`. */
+  readonly metricsOrigin: string;
+  /** The form page of the demo site (the Action's PROFILE_FORM_URL). */
+  readonly formUrl: string;
+  /**
+   * The server's environment, as `progressive-profile doctor` reads it: the server's variables and
+   * the Action's field lists (for the doctor's Action fields line). Holds secrets: never print it.
+   */
+  readonly doctorEnv: Readonly<Record<string, string>>;
   readonly emulator: Emulator;
   readonly server: FastifyInstance;
   readonly site: FastifyInstance;
@@ -84,6 +96,8 @@ const SERVER_SCOPES = 'read:users update:users';
 /** What the demo's validation hook refuses as a company name. */
 const HOOK_BLOCK_LIST = ['Acme', 'Example Inc'];
 const LINKING_SCOPES = 'read:users update:users create:users delete:users read:connections';
+// Not the working directory: a developer's own .env (their real tenant) must not leak in.
+const DEMO_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 /** What a scenario changes: the form, the Action's secrets, the applications, the server's grant. */
 interface ScenarioPlan {
@@ -150,26 +164,29 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const writeMode = options.writeMode ?? 'management';
   const sitePort = options.ports?.site || (await findFreePort(host));
   const serverPort = options.ports?.server || (await findFreePort(host));
+  const metricsPort = options.ports?.metrics || (await findFreePort(host));
   const siteOrigin = `http://${host}:${sitePort}`;
   const serverOrigin = `http://${host}:${serverPort}`;
+  const formUrl = `${siteOrigin}/complete-profile`;
   const sessionTokenSecret = randomSecret();
   const continueTokenSecret = randomSecret();
   const m2m = { clientId: 'progressive-profile-server', clientSecret: randomSecret() };
   const plan = planScenario(options.scenario);
 
+  const actionSecrets: Record<string, string> = {
+    SESSION_TOKEN_SECRET: sessionTokenSecret,
+    CONTINUE_TOKEN_SECRET: continueTokenSecret,
+    PROFILE_FORM_URL: formUrl,
+    PROFILE_FIELDS: REQUIRED_FIELDS,
+    PROFILE_OPTIONAL_FIELDS: OPTIONAL_FIELDS,
+    ...plan.actionSecrets,
+    ...options.actionSecrets,
+  };
   const emulator = createEmulator({
     port: options.ports?.tenant ?? 0,
     host,
     mode: options.extension ?? 'action',
-    secrets: {
-      SESSION_TOKEN_SECRET: sessionTokenSecret,
-      CONTINUE_TOKEN_SECRET: continueTokenSecret,
-      PROFILE_FORM_URL: `${siteOrigin}/complete-profile`,
-      PROFILE_FIELDS: REQUIRED_FIELDS,
-      PROFILE_OPTIONAL_FIELDS: OPTIONAL_FIELDS,
-      ...plan.actionSecrets,
-      ...options.actionSecrets,
-    },
+    secrets: actionSecrets,
     clients: [
       ...plan.apps.map((app) => ({ clientId: app.clientId, callbacks: [`${siteOrigin}/callback`] })),
       { clientId: m2m.clientId, clientSecret: m2m.clientSecret, callbacks: [], scope: plan.serverScope },
@@ -196,29 +213,35 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       Object.assign(hookEnv, { VALIDATION_HOOK_URL: hook.url, VALIDATION_HOOK_SECRET: secret });
     }
 
-    const config = loadConfig(
-      {
-        AUTH0_DOMAIN: tenantOrigin,
-        SESSION_TOKEN_SECRET: sessionTokenSecret,
-        CONTINUE_TOKEN_SECRET: continueTokenSecret,
-        PROFILE_FIELDS_FILE: plan.fieldsFile,
-        ALLOWED_ORIGINS: [siteOrigin, ...(options.extraAllowedOrigins ?? [])].join(','),
-        HOST: host,
-        PORT: String(serverPort),
-        ...(writeMode === 'management' ? { AUTH0_CLIENT_ID: m2m.clientId, AUTH0_CLIENT_SECRET: m2m.clientSecret } : {}),
-        ...hookEnv,
-        ...options.serverEnv,
-      },
-      // Not the working directory: a developer's own .env (their real tenant) must not leak in.
-      { cwd: fileURLToPath(new URL('.', import.meta.url)) },
-    );
+    const serverEnv: Record<string, string> = {
+      AUTH0_DOMAIN: tenantOrigin,
+      SESSION_TOKEN_SECRET: sessionTokenSecret,
+      CONTINUE_TOKEN_SECRET: continueTokenSecret,
+      PROFILE_FIELDS_FILE: plan.fieldsFile,
+      ALLOWED_ORIGINS: [siteOrigin, ...(options.extraAllowedOrigins ?? [])].join(','),
+      HOST: host,
+      PORT: String(serverPort),
+      METRICS_PORT: String(metricsPort),
+      ...(writeMode === 'management' ? { AUTH0_CLIENT_ID: m2m.clientId, AUTH0_CLIENT_SECRET: m2m.clientSecret } : {}),
+      ...hookEnv,
+      ...options.serverEnv,
+    };
+    const config = loadConfig(serverEnv, { cwd: DEMO_DIR });
+    const metrics = createMetrics();
     let log: FastifyBaseLogger | undefined;
-    const deps = await createServerDeps(config, { clock: options.serverClock, warn: (details, message) => log?.warn(details, message) });
+    const deps = await createServerDeps(config, {
+      clock: options.serverClock,
+      warn: (details, message) => log?.warn(details, message),
+      onManagementAttempt: metrics.countManagementAttempt,
+    });
     closers.push(() => deps.close());
-    const server = buildApp(config, deps, { logger: options.logger ? { level: 'info' } : false });
+    const server = buildApp(config, { ...deps, metrics }, { logger: options.logger ? { level: 'info' } : false });
     log = server.log;
     await server.listen({ host, port: serverPort });
     closers.push(() => server.close());
+    const metricsServer = buildMetricsApp(metrics);
+    await metricsServer.listen({ host, port: config.metricsPort });
+    closers.push(() => metricsServer.close());
 
     const site = buildDemoSite({
       tenantOrigin,
@@ -235,6 +258,9 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       tenantOrigin,
       serverOrigin,
       siteOrigin,
+      metricsOrigin: `http://${host}:${metricsPort}`,
+      formUrl,
+      doctorEnv: { ...serverEnv, ...pickFieldLists(actionSecrets) },
       emulator,
       server,
       site,
@@ -250,6 +276,50 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     await close();
     throw error;
   }
+}
+
+/** The Action's settings the doctor compares with the server's form (as `deploy-action` reads them). */
+function pickFieldLists(secrets: Readonly<Record<string, string>>): Record<string, string> {
+  const names = ['PROFILE_FIELDS', 'PROFILE_OPTIONAL_FIELDS', 'PROFILE_FIELDS_BY_CLIENT', 'PROFILE_DATABASE_CONNECTION', 'PROFILE_FORM_URL'];
+  return Object.fromEntries(names.flatMap((name) => (secrets[name] === undefined ? [] : [[name, secrets[name]]])));
+}
+
+/** What the doctor found when the demo ran it against itself: one line, or the lines to fix. */
+export interface DemoDiagnosis {
+  readonly ok: boolean;
+  /** `doctor: all N checks pass (not checked: …)`, or how many failed and warned. */
+  readonly summary: string;
+  /** The failing and warning lines, as the doctor prints them. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Runs `progressive-profile doctor` in-process against the running stack: the server's
+ * environment, `--form-url` the demo's form page, `--server-url` the demo server.
+ */
+export async function diagnoseDemoStack(stack: Pick<DemoStack, 'doctorEnv' | 'formUrl' | 'serverOrigin'>): Promise<DemoDiagnosis> {
+  let output = '';
+  let errors = '';
+  await runDoctor(
+    ['--json', '--form-url', stack.formUrl, '--server-url', stack.serverOrigin],
+    stack.doctorEnv,
+    { stdout: (text) => void (output += text), stderr: (text) => void (errors += text) },
+    { cwd: DEMO_DIR },
+  );
+  if (output === '') return { ok: false, summary: `doctor: could not run: ${errors.trim()}`, problems: [] };
+  const { checks } = JSON.parse(output) as DoctorReport;
+  const count = (status: string) => checks.filter((check) => check.status === status).length;
+  const problems = checks.filter((check) => check.status === 'fail' || check.status === 'warn').map((check) => formatLine(check));
+  const passed = count('pass');
+  const skippedLabels = checks.filter((check) => check.status === 'skip').map((check) => check.label);
+  const skipped = skippedLabels.length > 0 ? ` (not checked: ${skippedLabels.join(', ')})` : '';
+  const failed = count('fail');
+  const warned = count('warn');
+  if (failed > 0) {
+    return { ok: false, summary: `doctor: ${failed} of ${checks.length - count('skip')} checks failed${warned > 0 ? `, ${warned} warned` : ''}${skipped}`, problems };
+  }
+  if (warned > 0) return { ok: true, summary: `doctor: ${passed} checks pass, ${warned} warned${skipped}`, problems };
+  return { ok: true, summary: `doctor: all ${passed} checks pass${skipped}`, problems };
 }
 
 function randomSecret(): string {

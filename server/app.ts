@@ -1,9 +1,10 @@
-import Fastify, { type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { BODY_LIMIT } from './http/body.js';
 import { handleClientError, handleFrameworkError } from './http/client-errors.js';
 import { handleError, handleNotFound } from './http/errors.js';
 import { guardRequest } from './http/guard.js';
+import { hasAnswerLog } from './ops/answer-log.js';
 import { LOG_SERIALIZERS } from './ops/log.js';
 import { progressiveProfile, type AppDeps } from './plugin.js';
 
@@ -13,7 +14,8 @@ export interface BuildAppOptions {
   /**
    * Fastify's logger: off by default (tests), on in main.ts. Whatever is given, requests are
    * logged by method and path only (no query string: T1 travels in one, no header, no body),
-   * errors by class and code.
+   * errors by class and code. /submit and /skip write one line per answer of their own instead
+   * of Fastify's "incoming request" and "request completed".
    */
   logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 }
@@ -31,6 +33,8 @@ export function buildApp(config: Config, deps: AppDeps = {}, options: BuildAppOp
         ? false
         : // Fastify's type wants `message` and `stack` from an error serializer: ours leaves the message out on purpose.
           { ...(logger === true ? {} : logger), serializers: LOG_SERIALIZERS as FastifyLoggerOptions['serializers'] },
+    // Their own line holds all the two would (the request id, the status, the duration) and more.
+    logController: new LogController({ disableRequestLogging: hasAnswerLog }),
     trustProxy: toTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT,
     // The plugin refuses requests during shutdown itself, in its own shape and headers.

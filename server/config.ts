@@ -44,6 +44,8 @@ export interface Config {
   readonly validationHook?: { readonly url: string; readonly secret: string };
   /** VALIDATION_HOOK_TIMEOUT, seconds: the hook's, or the plugin's `validate` option's. */
   readonly validationHookTimeout: number;
+  /** METRICS_PORT: Prometheus metrics at GET /metrics on this port of HOST; undefined: off. */
+  readonly metricsPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +116,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const allowedOrigins = parseOrigins(read('ALLOWED_ORIGINS'));
   const redisUrl = parseRedisUrl(read('REDIS_URL'));
   const validationHook = readValidationHook(read('VALIDATION_HOOK_URL'), vars.VALIDATION_HOOK_SECRET);
+  const port = parseNumber('PORT', read('PORT'), { fallback: 3000, min: 0, max: 65_535, integer: true });
+  const metricsPort = readMetricsPort(read('METRICS_PORT'), port);
 
   return {
     tenant,
@@ -129,12 +133,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     maxSessionTtl: parseNumber('MAX_SESSION_TTL', read('MAX_SESSION_TTL'), { fallback: 3600, min: 1, max: 7 * 86_400, integer: true }),
     rateLimit: parseNumber('RATE_LIMIT', read('RATE_LIMIT'), { fallback: 30, min: 0, max: 1_000_000, integer: true }),
     trustProxy: parseTrustProxy(read('TRUST_PROXY')),
-    port: parseNumber('PORT', read('PORT'), { fallback: 3000, min: 0, max: 65_535, integer: true }),
+    port,
     host: read('HOST') ?? '127.0.0.1',
     validationHook,
     validationHookTimeout: parseNumber('VALIDATION_HOOK_TIMEOUT', read('VALIDATION_HOOK_TIMEOUT'), {
       fallback: 3, min: 0, max: 10, integer: false,
     }),
+    ...(metricsPort === undefined ? {} : { metricsPort }),
   };
 }
 
@@ -264,6 +269,17 @@ function readValidationHook(rawUrl: string | undefined, rawSecret: string | unde
     throw new ConfigError('VALIDATION_HOOK_SECRET', `is required with VALIDATION_HOOK_URL (a random secret of at least ${MIN_SECRET_BYTES} bytes)`);
   }
   return { url: url.href, secret };
+}
+
+/** METRICS_PORT: a port of its own (Prometheus must know it), never the public one. */
+function readMetricsPort(raw: string | undefined, port: number): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/u.test(raw) || Number(raw) < 1 || Number(raw) > 65_535) {
+    throw new ConfigError('METRICS_PORT', 'must be an integer between 1 and 65535 (unset: no metrics)');
+  }
+  const metricsPort = Number(raw);
+  if (metricsPort === port) throw new ConfigError('METRICS_PORT', 'must differ from PORT (metrics are never served on the public port)');
+  return metricsPort;
 }
 
 function parseRedisUrl(raw: string | undefined): string | undefined {

@@ -32,6 +32,8 @@ export interface ServerDepsOptions {
   sleep?: ManagementApiOptions['sleep'];
   /** The fetch the SDK uses; the global one by default. */
   fetch?: typeof fetch;
+  /** Told of every Management API attempt (the metrics count them by status). */
+  onManagementAttempt?: ManagementApiOptions['onAttempt'];
 }
 
 export interface ServerDeps extends Required<Pick<AppDeps, 'clock'>> {
@@ -77,6 +79,7 @@ export async function createServerDeps(config: Config, options: ServerDepsOption
       fetch: options.fetch,
       logger,
       requiredScopes: listRequiredScopes(form),
+      onAttempt: options.onManagementAttempt,
     });
     profileWriter = createManagementWriter(api);
     try {

@@ -3,10 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createServerDeps, type ServerDeps } from './deps.js';
+import { buildMetricsApp, createMetrics, type Metrics } from './ops/metrics.js';
 
 async function main(): Promise<void> {
   let config: Config;
   let deps: ServerDeps;
+  let metrics: Metrics | undefined;
   let app: FastifyInstance | undefined;
   // The Management API parts report retries through the app's logger, which exists once the app
   // does; what they report during the start-time checks waits for it.
@@ -17,7 +19,8 @@ async function main(): Promise<void> {
   };
   try {
     config = loadConfig(process.env);
-    deps = await createServerDeps(config, { warn });
+    metrics = config.metricsPort === undefined ? undefined : createMetrics();
+    deps = await createServerDeps(config, { warn, onManagementAttempt: metrics?.countManagementAttempt });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -25,8 +28,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const server = buildApp(config, deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const server = buildApp(config, { ...deps, metrics }, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   app = server;
+  // Its own listener on METRICS_PORT: the public port never answers /metrics.
+  const metricsServer = metrics && buildMetricsApp(metrics);
 
   let isClosing = false;
   const shutdown = (signal: string): void => {
@@ -36,6 +41,7 @@ async function main(): Promise<void> {
     void (async () => {
       try {
         await server.close();
+        await metricsServer?.close();
         await deps.close();
       } catch (error) {
         server.log.error({ type: (error as Error)?.name }, 'error during shutdown');
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 
   await server.listen({ host: config.host, port: config.port });
+  if (metricsServer) await metricsServer.listen({ host: config.host, port: config.metricsPort });
   server.log.info(
     {
       mode: config.management ? 'management-api' : 'action-writes',
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
       customDomain: config.customDomain?.host,
       host: config.host,
       port: (server.server.address() as { port?: number } | null)?.port ?? config.port,
+      metricsPort: config.metricsPort,
       widget: deps.widgetScript === undefined ? 'missing' : 'loaded',
     },
     'progressive profile server started',

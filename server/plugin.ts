@@ -11,6 +11,8 @@ import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
 import { handleError, handleNotFound, RequestError } from './http/errors.js';
 import { guardRequest, refuseWhileClosing } from './http/guard.js';
 import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
+import { createAnswerLog } from './ops/answer-log.js';
+import { instrumentApp, type Metrics } from './ops/metrics.js';
 import { createBundleHandler, WIDGET_CHUNK_NAME } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
 import { createHealthHandler } from './routes/health.js';
@@ -43,6 +45,8 @@ export interface AppDeps {
   widgetScript?: string | Buffer;
   /** The chunks the bundle imports from beside itself, by file name (`progressive-profile-calling-codes.js`). */
   widgetChunks?: Readonly<Record<string, string | Buffer>>;
+  /** Where the routes' answers, durations, hook calls and store entries are counted (`createMetrics`); none by default. */
+  metrics?: Metrics;
 }
 
 export interface ProgressiveProfileOptions {
@@ -92,6 +96,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   } else if (config.validationHook) {
     validator = createValidationHook({ ...config.validationHook, timeoutSeconds: config.validationHookTimeout, clock });
   }
+  if (validator && deps.metrics) validator = deps.metrics.observeValidator(validator);
   // A reservation outlives the upstream work of a submit: the hook's and the Management API's.
   // All upstream work of a submit (the hook included) shares MANAGEMENT_API_TIMEOUT from arrival.
   const singleUse = createSingleUse(store, { workSeconds: config.managementApiTimeout });
@@ -103,6 +108,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   app.setValidatorCompiler(createValidatorCompiler());
   app.setSchemaErrorFormatter(toShapeError);
   app.setErrorHandler(handleError);
+  if (deps.metrics) instrumentApp(app, deps.metrics, store);
   // At the root the 404 handler belongs to the host app (buildApp sets this one there).
   if (prefix !== '') app.setNotFoundHandler(handleNotFound);
 
@@ -139,7 +145,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   }
   app.post<{ Body: SubmitBody }>(
     '/submit',
-    { ...postOptions, schema: { body: submitBodySchema } },
+    { ...postOptions, ...createAnswerLog('submit', deps.metrics), schema: { body: submitBodySchema } },
     createSubmitHandler({
       form: config.form,
       verifier,
@@ -156,7 +162,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   );
   app.post<{ Body: SkipBody }>(
     '/skip',
-    { ...postOptions, schema: { body: skipBodySchema } },
+    { ...postOptions, ...createAnswerLog('skip', deps.metrics), schema: { body: skipBodySchema } },
     createSkipHandler({ allowSkip: config.form.allow_skip, verifier, singleUse, signer }),
   );
 };

@@ -9,10 +9,12 @@ import { checkAction, skipActionChecks } from './doctor/action.js';
 import { checkActionFields } from './doctor/action-fields.js';
 import { checkFormPage } from './doctor/form-page.js';
 import { createDoctorHttp, DEFAULT_TIMEOUT_MS, type DoctorHttp } from './doctor/http.js';
+import { checkLinkingConnection, skipLinkingCheck } from './doctor/linking.js';
 import { checkManagementApi } from './doctor/management-api.js';
 import { formatJson, formatText, isFailing, shouldColour, type CheckResult } from './doctor/report.js';
 import { checkStore } from './doctor/store.js';
 import { checkDiscovery } from './doctor/tenant.js';
+import { checkValidationHook } from './doctor/validation-hook.js';
 
 export type { CheckResult, CheckStatus, DoctorReport } from './doctor/report.js';
 
@@ -21,9 +23,16 @@ export const DOCTOR_USAGE = `Usage: progressive-profile doctor [--form-url URL] 
 Reads the server's environment (and ./.env, as the server does) and checks, one line each:
   configuration     the variables, as the server validates them at start
   token store       REDIS_URL (when set) answers, persists, and does not evict used tokens
+  validation hook   VALIDATION_HOOK_URL (when set) answers a signed probe with a valid answer
+                    within VALIDATION_HOOK_TIMEOUT, so it accepts VALIDATION_HOOK_SECRET
   tenant            AUTH0_DOMAIN (and AUTH0_CUSTOM_DOMAIN) answer OpenID discovery as that issuer
   Management API    AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET get a token with the scopes this
-                    configuration needs (read:users update:users)
+                    configuration needs (read:users update:users; a form that links identities
+                    also create:users delete:users, and read:connections to show password rules)
+  linking connection
+                    for a form that links identities, with read:connections: its connection is
+                    a database connection of the tenant, and whether the form can show its
+                    password rules
   Action            with read:actions in that token: "Progressive Profile" is deployed, bound to
                     post-login and has the secrets it needs (names only: Auth0 never returns values)
   Action fields     the ids in PROFILE_FIELDS, PROFILE_OPTIONAL_FIELDS, PROFILE_FIELDS_BY_CLIENT
@@ -86,8 +95,9 @@ export async function runDoctor(
     return 2;
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const http = createDoctorHttp(options.fetch ?? globalThis.fetch, timeoutMs);
-  const results = await collectChecks(http, timeoutMs, env, args, options.cwd ?? process.cwd());
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const http = createDoctorHttp(fetchImpl, timeoutMs);
+  const results = await collectChecks(http, fetchImpl, timeoutMs, env, args, options.cwd ?? process.cwd());
   io.stdout(args.isJson ? formatJson(results) : formatText(results, shouldColour(io.isTerminal, env)));
   return isFailing(results) ? 1 : 0;
 }
@@ -141,6 +151,7 @@ function readServerBase(config: Config, serverUrl: URL | undefined): string {
 
 async function collectChecks(
   http: DoctorHttp,
+  fetchImpl: typeof fetch,
   timeoutMs: number,
   env: Readonly<Record<string, string | undefined>>,
   args: DoctorArguments,
@@ -177,13 +188,14 @@ async function collectChecks(
     ];
   }
 
-  const [store, tenantResults, formResults] = await Promise.all([
+  const [store, hook, tenantResults, formResults] = await Promise.all([
     checkStore(config, timeoutMs),
+    checkValidationHook(config, fetchImpl),
     checkTenant(http, config),
     checkForm(http, config, vars, args),
   ]);
   const fieldsResult = await checkActionFields(vars, config, tenantResults.secretNames);
-  return [describeConfiguration(config), store, ...tenantResults.results, fieldsResult, ...formResults];
+  return [describeConfiguration(config), store, ...(hook ? [hook] : []), ...tenantResults.results, fieldsResult, ...formResults];
 }
 
 function describeConfiguration(config: Config): CheckResult {
@@ -204,6 +216,7 @@ async function checkTenant(http: DoctorHttp, config: Config): Promise<{ results:
   const customDomain = config.customDomain
     ? [await checkDiscovery(http, config.customDomain, { id: 'custom_domain', variable: 'AUTH0_CUSTOM_DOMAIN' })]
     : [];
+  const isLinking = config.form.link_database_identity !== undefined;
   if (discovery.status === 'fail') {
     const reason = 'the tenant did not answer as expected';
     return {
@@ -211,6 +224,7 @@ async function checkTenant(http: DoctorHttp, config: Config): Promise<{ results:
         discovery,
         ...customDomain,
         { id: 'management_api', label: 'Management API', status: 'skip', message: `not checked: ${reason}` },
+        ...(isLinking ? [skipLinkingCheck(reason)] : []),
         ...skipActionChecks(reason),
       ],
     };
@@ -220,10 +234,18 @@ async function checkTenant(http: DoctorHttp, config: Config): Promise<{ results:
     const reason = config.management
       ? 'no Management API token'
       : 'reading the Action needs AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET with read:actions';
-    return { results: [discovery, ...customDomain, management.result, ...skipActionChecks(reason)] };
+    return {
+      results: [discovery, ...customDomain, management.result, ...(isLinking ? [skipLinkingCheck('no Management API token')] : []), ...skipActionChecks(reason)],
+    };
   }
-  const action = await checkAction(http, config, management.access);
-  return { results: [discovery, ...customDomain, management.result, ...action.results], secretNames: action.secretNames };
+  const [linking, action] = await Promise.all([
+    isLinking ? checkLinkingConnection(http, config, management.access) : undefined,
+    checkAction(http, config, management.access),
+  ]);
+  return {
+    results: [discovery, ...customDomain, management.result, ...(linking ? [linking] : []), ...action.results],
+    secretNames: action.secretNames,
+  };
 }
 
 async function checkForm(

@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ContinueResponse } from '../../common/wire.js';
 import type { SkipBody } from '../http/schemas.js';
+import { noteVerifiedSession } from '../ops/answer-log.js';
 import type { SingleUse } from '../store/single-use.js';
 import { CLOCK_TOLERANCE_SECONDS, type SessionTokenVerifier, type VerifiedSession } from '../tokens/session-token.js';
 
@@ -21,6 +22,7 @@ export async function continueLogin(
 ): Promise<ContinueResponse> {
   const { state, session_token: sessionToken } = request.body;
   const session = await verifier.verify(sessionToken);
+  noteVerifiedSession(request, session.claims);
   const use = { token: sessionToken, jti: session.claims.jti, usedUntil: session.claims.exp + CLOCK_TOLERANCE_SECONDS };
   const continueToken = await singleUse.runOnce(use, () => signContinueToken(session), request.log);
   void reply.header('cache-control', 'no-store');

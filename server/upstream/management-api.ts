@@ -27,6 +27,16 @@ export interface ManagementApiOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Scopes this configuration needs; a token granted without one of them is logged, naming the missing ones. */
   requiredScopes?: readonly string[];
+  /** Told of every HTTP attempt (the token request included) once it answered or failed: the metrics count them. */
+  onAttempt?: (attempt: ManagementAttempt) => void;
+}
+
+/** One HTTP attempt of the SDK, as the metrics count it. */
+export interface ManagementAttempt {
+  /** `token`: POST /oauth/token; `api`: a call under /api/v2/. */
+  readonly endpoint: 'token' | 'api';
+  /** The answer's HTTP status; `timeout` when a deadline aborted it, `network` when no answer came (refused, reset, DNS). */
+  readonly status: number | 'timeout' | 'network';
 }
 
 /** The per-request options the SDK's calls take, as this module sets them. */
@@ -120,7 +130,7 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
     const missing = requiredScopes.filter((name) => !grantedScopes!.has(name));
     if (missing.length > 0) logger?.warn({ missingScopes: missing }, 'the Management API token lacks scopes this configuration needs');
   };
-  const sdkFetch = buildFetch(tenant, options.fetch ?? globalThis.fetch, onGrant);
+  const sdkFetch = buildFetch(tenant, options.fetch ?? globalThis.fetch, onGrant, options.onAttempt);
   // Said explicitly: for a loopback emulator the SDK's default (`https://HOST/api/v2/`) is not
   // the identifier its API answers to.
   const audience = `${tenant.origin}/api/v2/`;
@@ -232,9 +242,15 @@ export function escapeLucene(text: string): string {
 /**
  * The SDK always calls `https://{domain}`. For a loopback emulator (`http://127.0.0.1:PORT`),
  * rewrite that prefix to the plain-http origin; the token request goes through here too, and
- * its answer's `scope` (what the tenant granted) is handed to `onGrant`.
+ * its answer's `scope` (what the tenant granted) is handed to `onGrant`. Every attempt's status
+ * goes to `onAttempt`.
  */
-function buildFetch(tenant: TenantHost, baseFetch: typeof fetch, onGrant: (scope: unknown) => void): typeof fetch {
+function buildFetch(
+  tenant: TenantHost,
+  baseFetch: typeof fetch,
+  onGrant: (scope: unknown) => void,
+  onAttempt: ManagementApiOptions['onAttempt'],
+): typeof fetch {
   const origin = new URL(tenant.origin);
   if (origin.protocol !== 'https:' && (origin.protocol !== 'http:' || !LOOPBACK_HOSTS.has(origin.hostname))) {
     throw new TypeError('createManagementApi: plain http is allowed for a loopback tenant only');
@@ -245,7 +261,16 @@ function buildFetch(tenant: TenantHost, baseFetch: typeof fetch, onGrant: (scope
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (!url.startsWith(sdkPrefix)) throw new TypeError('Management API call to an unexpected host');
-    const response = await baseFetch(localPrefix + url.slice(sdkPrefix.length), init);
+    const endpoint = url === tokenUrl ? 'token' : 'api';
+    let response: Response;
+    try {
+      response = await baseFetch(localPrefix + url.slice(sdkPrefix.length), init);
+    } catch (error) {
+      // The request's signal aborts only on a deadline (the attempt's, or the SDK's own timeout).
+      onAttempt?.({ endpoint, status: init?.signal?.aborted ? 'timeout' : 'network' });
+      throw error;
+    }
+    onAttempt?.({ endpoint, status: response.status });
     if (url === tokenUrl && response.ok) {
       const granted = (await response
         .clone()

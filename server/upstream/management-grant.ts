@@ -17,7 +17,8 @@ import { readPasswordPolicy } from './password-policy.js';
 
 /** Every configuration with M2M credentials reads and writes users. */
 export const PROFILE_SCOPES = ['read:users', 'update:users'] as const;
-const CONNECTION_SCOPE = 'read:connections';
+/** Lets a linking form read its connection (its password rules, whether it takes usernames). */
+export const CONNECTION_SCOPE = 'read:connections';
 /** Seconds the start-time check may take before the tenant counts as unreachable. */
 const START_CHECK_SECONDS = 10;
 

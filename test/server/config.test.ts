@@ -125,6 +125,7 @@ describe('loadConfig', () => {
     ['ALLOWED_ORIGINS', 'https://app.example.com?x'],
     ['REDIS_URL', 'http://127.0.0.1:6379'],
     ['VALIDATION_HOOK_TIMEOUT', '0'], ['VALIDATION_HOOK_TIMEOUT', '11'], ['VALIDATION_HOOK_TIMEOUT', 'soon'],
+    ['METRICS_PORT', '0'], ['METRICS_PORT', '65536'], ['METRICS_PORT', '9090.5'], ['METRICS_PORT', 'metrics'],
   ])('names %s when it is %s', (variable, value) => {
     const error = refusal({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -144,6 +145,15 @@ describe('loadConfig', () => {
     });
     expect(load({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(load({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback' }).trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', 'loopback']);
+  });
+
+  it('serves metrics on METRICS_PORT only when it is set, and never on PORT', () => {
+    expect(load({}).metricsPort).toBeUndefined();
+    expect(load({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(load({ PORT: '0', METRICS_PORT: '9464' })).toMatchObject({ port: 0, metricsPort: 9464 });
+    const error = refusal({ PORT: '8080', METRICS_PORT: '8080' });
+    expect(error.message).toBe('METRICS_PORT: must differ from PORT (metrics are never served on the public port)');
+    expect(refusal({ METRICS_PORT: '3000' }).variable).toBe('METRICS_PORT');
   });
 
   it('reads .env in the working directory, the real environment winning', () => {

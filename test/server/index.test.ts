@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import * as entry from '../../server/index.js';
 
 describe('server/index.ts', () => {
-  it('exports the plugin, what it is built from, and the errors its ports throw: nothing else', () => {
+  it('exports the plugin, what it is built from, its metrics, and the errors its ports throw: nothing else', () => {
     expect(Object.keys(entry).sort()).toEqual([
       'ConfigError',
       'RequestError',
       'StoreUnavailableError',
       'buildApp',
+      'buildMetricsApp',
+      'createMetrics',
       'createServerDeps',
       'loadConfig',
       'progressiveProfile',

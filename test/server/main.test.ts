@@ -70,6 +70,30 @@ describe('server/main.ts', () => {
     expect(run.output().stdout).not.toContain(secret);
   });
 
+  it('serves Prometheus metrics on METRICS_PORT of HOST, counting a submit, and answers 404 for /metrics on the public port', async () => {
+    const secret = 'main-test-secret-0123456789-abcdefghijkl';
+    const metricsPort = await findFreePort();
+    const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0', METRICS_PORT: String(metricsPort) });
+    const started = await waitForStart(run);
+    expect(started).toMatchObject({ metricsPort });
+    expect((await fetch(`http://127.0.0.1:${started.port}/metrics`)).status).toBe(404);
+    const refused = await fetch(`http://127.0.0.1:${started.port}/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 's', session_token: 'not.a.token', values: {} }),
+    });
+    expect(refused.status).toBe(401);
+    const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scraped.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/u);
+    const text = await scraped.text();
+    expect(text).toContain('progressive_profile_submits_total{outcome="invalid_session"} 1');
+    expect(text).toContain('process_resident_memory_bytes');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    const answerLine = run.output().stdout.split('\n').find((line) => line.includes('submit answered'));
+    expect(JSON.parse(answerLine as string)).toMatchObject({ level: 30, route: '/submit', outcome: 'invalid_session', status: 401 });
+  });
+
   it('starts with one warning line when REDIS_URL cannot be reached, and reports the store in GET /healthz', async () => {
     const secret = 'main-test-secret-0123456789-abcdefghijkl';
     const closedPort = await findFreePort();

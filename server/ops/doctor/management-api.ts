@@ -2,6 +2,7 @@
 // through the client-credentials grant, and the token carries every scope this configuration
 // needs. The token is kept for the Action checks and never printed.
 import type { Config } from '../../config.js';
+import { CONNECTION_SCOPE, listRequiredScopes } from '../../upstream/management-grant.js';
 import { NetworkFailure, type DoctorHttp } from './http.js';
 import { printable, type CheckResult } from './report.js';
 
@@ -21,15 +22,15 @@ const LABEL = 'Management API';
 const GRANT_PATH = 'Applications > APIs > Auth0 Management API > Machine To Machine Applications';
 
 /**
- * The scopes the server's own work needs: reading and writing users' metadata (unique values are
- * searched with read:users); a `password` field (account linking) creates and, when linking fails,
- * deletes a database user, and reads the connection's password rules when allowed.
+ * The scopes the server's own work needs, from the server's own list (`listRequiredScopes`, which
+ * its start-time check and its token check use): reading and writing users' metadata, and for a
+ * form that links identities, creating and (when linking fails) deleting a database user; such a
+ * form reads the connection's password rules when read:connections is granted.
  */
 export function listNeededScopes(config: Pick<Config, 'form'>): ScopeNeeds {
-  const isLinking = config.form.fields.some((field) => field.type === 'password');
   return {
-    required: ['read:users', 'update:users', ...(isLinking ? ['create:users', 'delete:users'] : [])],
-    optional: isLinking ? [{ scope: 'read:connections', use: 'to show the connection’s password rules' }] : [],
+    required: listRequiredScopes(config.form),
+    optional: config.form.link_database_identity ? [{ scope: CONNECTION_SCOPE, use: 'to show the connection’s password rules' }] : [],
   };
 }
 

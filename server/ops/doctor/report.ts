@@ -10,9 +10,11 @@ export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 export type CheckId =
   | 'configuration'
   | 'store'
+  | 'validation_hook'
   | 'tenant'
   | 'custom_domain'
   | 'management_api'
+  | 'linking_connection'
   | 'action'
   | 'action_binding'
   | 'action_secrets'
@@ -52,13 +54,16 @@ export function isFailing(results: readonly CheckResult[]): boolean {
 
 /** One line per check and a closing summary; coloured symbols only when `colour` is set. */
 export function formatText(results: readonly CheckResult[], colour: boolean): string {
-  const paint = (status: CheckStatus, text: string) => (colour ? `\u001b[${COLOURS[status]}m${text}\u001b[0m` : text);
-  const lines = results.map((result) => {
-    const fix = result.fix === undefined ? '' : ` — ${result.fix}`;
-    return `${paint(result.status, SYMBOLS[result.status])} ${result.label}: ${result.message}${fix}`;
-  });
+  const lines = results.map((result) => formatLine(result, colour));
   lines.push('', summarize(results));
   return `${lines.join('\n')}\n`;
+}
+
+/** A check's line: its symbol, name, what was found and, for a failure or a warning, the fix. */
+export function formatLine(result: CheckResult, colour = false): string {
+  const symbol = colour ? `\u001b[${COLOURS[result.status]}m${SYMBOLS[result.status]}\u001b[0m` : SYMBOLS[result.status];
+  const fix = result.fix === undefined ? '' : ` — ${result.fix}`;
+  return `${symbol} ${result.label}: ${result.message}${fix}`;
 }
 
 export function formatJson(results: readonly CheckResult[]): string {
