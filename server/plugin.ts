@@ -13,9 +13,10 @@ import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError
 import { createBundleHandler } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
 import { handleHealth } from './routes/health.js';
-import { createHostedPageHandler, createHostedPageStylesHandler } from './routes/hosted-page.js';
+import { registerHostedPage } from './routes/hosted-page.js';
 import { createSkipHandler } from './routes/skip.js';
 import { createSubmitHandler } from './routes/submit.js';
+import type { HostedPageAssets } from './ssr/hosted-page-assets.js';
 import { createMemoryStore } from './store/memory.js';
 import { createSingleUse, type SingleUseStore } from './store/single-use.js';
 import { createContinueTokenSigner } from './tokens/continue-token.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   profileWriter?: ProfileWriter;
   /** The widget bundle served at /progressive-profile.js; undefined answers 404 there. */
   widgetScript?: string | Buffer;
+  /** The hosted page's server renderer and script; default: read from dist/ (null: none, the page renders in the browser). */
+  hostedPage?: HostedPageAssets | null;
 }
 
 export interface ProgressiveProfileOptions {
@@ -39,8 +42,9 @@ export interface ProgressiveProfileOptions {
 }
 
 /**
- * Registers GET /healthz, /form, /, /hosted-page.css, /progressive-profile.js and POST /submit,
- * /skip. Throws a `TypeError` naming the option when the options cannot work together.
+ * Registers GET /healthz, /form, /, /hosted-page.css, /progressive-profile.js (and the hosted
+ * page's own parts: routes/hosted-page.ts) and POST /submit, /skip. Throws a `TypeError` naming
+ * the option when the options cannot work together.
  */
 export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> = async (app, options) => {
   const { config, deps = {} } = options;
@@ -96,8 +100,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
 
   app.get('/healthz', handleHealth);
   app.get('/form', createFormHandler(config.form));
-  app.get('/', createHostedPageHandler(prefix));
-  app.get('/hosted-page.css', createHostedPageStylesHandler());
+  await registerHostedPage(app, { prefix, form: config.form, verifier, assets: deps.hostedPage });
   app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
   app.post<{ Body: SubmitBody }>(
     '/submit',

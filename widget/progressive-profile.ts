@@ -1,11 +1,13 @@
 import { html, LitElement, nothing } from 'lit';
-import type { TemplateResult } from 'lit';
+import type { CSSResultGroup, TemplateResult } from 'lit';
 import { checkFieldValue, isEmptyValue, selectFieldsToAsk } from '../common/field-rules.js';
 import { FIELD_ERROR_CODES } from '../common/wire.js';
-import type { FieldDefinition, FieldValue, SessionTokenClaims } from '../common/wire.js';
+import type { FieldDefinition, FieldValue, FormDefinition, SessionTokenClaims } from '../common/wire.js';
+import { HOSTED, SERVER } from './build-flags.js';
 import { loadDraft, saveDraft } from './draft.js';
 import type { DraftValues } from './draft.js';
 import { endpointUrl, getForm, postAction } from './form-client.js';
+import { readProvidedCallingCodes } from './hosted-calling-codes.js';
 import type { Outcome } from './form-client.js';
 import { readSessionClaims } from './session-token.js';
 import { format, localize, pickStrings } from './strings.js';
@@ -122,7 +124,7 @@ const LANG = Symbol();
  * @cssprop --pp-focus-ring - Focus outline (an `outline` value).
  */
 export class ProgressiveProfile extends LitElement {
-  static override styles = styles;
+  static override styles: CSSResultGroup = styles;
 
   // Reactive properties and state: no decorators, and `declare`d fields set in the constructor (no
   // field initialisers), so no build (the tests' esbuild, the bundle's Rolldown) can shadow Lit's
@@ -182,6 +184,8 @@ export class ProgressiveProfile extends LitElement {
   constructor() {
     super();
     this.phase = 'loading';
+    // Hosted builds carry the table from the start (hosted-calling-codes.ts).
+    if (HOSTED) this.#callingCodes = readProvidedCallingCodes();
   }
 
   override connectedCallback(): void {
@@ -200,22 +204,26 @@ export class ProgressiveProfile extends LitElement {
   // Before the first render, so that the loading text already speaks T1's language.
   protected override willUpdate(): void {
     if (this.hasUpdated) return;
-    const params = new URLSearchParams(location.search);
+    // On the server there is no address bar nor tab: the renderer sets `state` and `sessionToken`.
+    const params = new URLSearchParams(SERVER ? '' : location.search);
     const state = this.state || params.get('state');
     const token = this.sessionToken || params.get('session_token');
-    removeSessionParams();
+    if (!SERVER) removeSessionParams();
     if (state && token) {
       this.#session = { state, token };
       this.#claims = readSessionClaims(token);
-      keepSession(this.#session, this.#claims?.exp ?? 0);
-    } else {
+      if (!SERVER) keepSession(this.#session, this.#claims?.exp ?? 0);
+    } else if (!SERVER) {
       this.#session = recallSession();
       if (typeof this.#session === 'object') this.#claims = readSessionClaims(this.#session.token);
     }
+    // The hosted page: the server decided what to show and rendered it; the first render shows the
+    // same, so that it hydrates what the page already shows.
+    if (HOSTED && (this.hasAttribute('data-form') || this.hasAttribute('data-problem'))) void this.#load();
   }
 
   protected override firstUpdated(): void {
-    void this.#load();
+    if (!HOSTED || this.phase === 'loading') void this.#load();
   }
 
   /** Moves the state machine `from` → `to`; false (and nothing changes) when it is not in `from`. */
@@ -235,13 +243,20 @@ export class ProgressiveProfile extends LitElement {
 
   async #load(): Promise<void> {
     const claims = this.#claims;
+    // Hosted builds: the server verified T1 and answered with the form it asks (or the problem).
+    const decided = HOSTED ? this.getAttribute('data-problem') : null;
+    const given = HOSTED ? readGivenForm(this.getAttribute('data-form')) : undefined;
+    if (decided) return this.#showNotice(decided);
     if (!this.endpoint) return this.#showNotice('missing_endpoint', 'no endpoint');
     if (this.#session === 'finished') return this.#showNotice('finished');
     if (!this.#session) return this.#showNotice('missing_session', 'no state or session_token');
     if (!claims) return this.#showNotice('invalid_session', 'malformed session_token');
-    if ((claims.exp ?? Infinity) < Date.now() / 1000 - CLOCK_SKEW_S) return this.#showNotice('session_expired', 'expired session_token');
+    if (!(HOSTED && given) && (claims.exp ?? Infinity) < Date.now() / 1000 - CLOCK_SKEW_S) {
+      return this.#showNotice('session_expired', 'expired session_token');
+    }
     const endpoint = this.endpoint;
-    const outcome = await this.#latest(async (signal) => {
+    // No await for a given form: the state is set before the render that hydrates the server's.
+    const outcome = HOSTED && given ? { ok: true as const, data: given } : await this.#latest(async (signal) => {
       const form = await getForm(endpoint, signal);
       if (form.ok && !this.#callingCodes && form.data.fields.some((field) => field.type === 'tel')) {
         this.#callingCodes = await loadCallingCodes();
@@ -264,13 +279,31 @@ export class ProgressiveProfile extends LitElement {
     this.#asksNothing = !!claimed && !this.#fields.some((field) => claimed.includes(field.id));
     if (this.#asksNothing) this.#fields = [];
     this.#allowSkip = outcome.data.allow_skip && claims.allow_skip !== false;
-    if (claims.sub) {
+    if (claims.sub && !SERVER) {
       this.#values = loadDraft(
         claims.sub,
         this.#fields.filter((field) => field.type !== 'password').map((field) => field.id),
       );
     }
-    if (!this.#move('loading', 'ready')) return;
+    if (!this.#move('loading', 'ready') || SERVER) return;
+    if (HOSTED && given) {
+      // The first render hydrates the server's form as the page shows it now: with what the user
+      // typed or chose there before this script ran (read from the controls the user changed),
+      // without the draft; the draft fills the other fields right after, in a render of its own.
+      const draft = this.#values;
+      const rendered = this.renderRoot.querySelectorAll('[part=field]');
+      this.#values = {};
+      this.#fields.forEach((field, index) => {
+        for (const control of rendered[index]?.querySelectorAll<HTMLInputElement>('input, select, textarea') ?? []) {
+          if (isChanged(control)) this.#handleInput(field, control);
+        }
+      });
+      this.#touched.clear();
+      await this.updateComplete;
+      this.#values = { ...draft, ...this.#values };
+      this.#saveDraft();
+      this.requestUpdate();
+    }
     await this.updateComplete;
     this.#emit('pp-ready');
     if (this.#asksNothing) void this.#send('submit');
@@ -671,6 +704,27 @@ export class ProgressiveProfile extends LitElement {
   #emit(type: keyof HTMLElementEventMap, detail?: unknown, cancelable = false): boolean {
     return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
   }
+}
+
+/** Hosted builds: the form definition the server rendered (the element's `data-form`, JSON); undefined when absent or unreadable. */
+function readGivenForm(json: string | null): FormDefinition | undefined {
+  try {
+    const form = JSON.parse(json!);
+    return Array.isArray(form?.fields) ? form : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hosted builds: whether the user changed a server-rendered control (typed, ticked, chose) before the script ran. */
+function isChanged(control: HTMLInputElement | HTMLSelectElement): boolean {
+  if (control instanceof HTMLSelectElement) {
+    const initial = [...control.options].find((option) => option.defaultSelected) ?? control.options[0];
+    return control.value !== (initial?.value ?? '');
+  }
+  if (control.type === 'radio') return control.checked && !control.defaultChecked;
+  if (control.type === 'checkbox') return control.checked !== control.defaultChecked;
+  return control.value !== control.defaultValue || control.validity.badInput;
 }
 
 /** The string explaining a failure: `upstream_*` and unreadable answers share one; any code not known by name gets the generic one. */
