@@ -63,12 +63,21 @@ export function renderElement({ endpoint, lang, stylesHref, decision }: ElementR
     .state=${given?.state}
     .sessionToken=${given?.sessionToken}
   ></progressive-profile>`;
-  const rendered = collectResultSync(render(template, { elementRenderers: [rendererLinking(stylesHref)] }));
-  // Lit's renderer writes a property binding as an attribute of the value's text: `.checked=${false}`
-  // as `checked="false"`, which HTML reads as checked. Only such a binding writes these bytes (text
-  // and attribute values have their quotes escaped).
-  return rendered.replace(/ checked="(true|false)"/gu, (_, value: string) => (value === 'true' ? ' checked' : ''));
+  return collectResultSync(render(template, { elementRenderers: [rendererLinking(stylesHref)] }))
+    .replace(/ checked="(true|false)"/gu, (_, value: string) => (value === 'true' ? ' checked' : ''))
+    .replace(FORM_TAG, `${FORM_TAG} method=dialog`);
 }
+
+// Lit's renderer writes a property binding as an attribute holding the value's text: `.checked=${false}`
+// as `checked="false"`, which HTML reads as checked. Only such a binding writes these bytes (text
+// and attribute values have their quotes escaped), so they are put right after rendering.
+//
+// Before the script runs, the form has no submit handler: Enter in a field would submit it as a
+// GET to the page itself, dropping T1 and whatever was typed. A dialog form outside a dialog does
+// nothing on submit; once hydrated, the element's handler takes over. The embed bundle, which
+// always has its handler, does without the attribute (and its bytes). The form's opening tag as
+// the template minifier writes it (test/server/routes/hosted-page-browser.test.ts presses Enter).
+const FORM_TAG = '<form part=form';
 
 function escapeAttribute(text: string): string {
   return text.replace(/[&<>"']/gu, (character) => `&#${character.charCodeAt(0)};`);
