@@ -7,7 +7,7 @@
 import '@lit-labs/ssr-client/lit-element-hydrate-support.js';
 import { render, type PropertyValues } from 'lit';
 import { callingCodes } from './calling-codes.js';
-import { provideCallingCodes } from './hosted-calling-codes.js';
+import { provideCallingCodes } from './hosted-phone-codes.js';
 import { ProgressiveProfile } from './progressive-profile.js';
 
 provideCallingCodes(callingCodes);

@@ -7,7 +7,7 @@ import { HOSTED, SERVER } from './build-flags.js';
 import { loadDraft, saveDraft } from './draft.js';
 import type { DraftValues } from './draft.js';
 import { endpointUrl, getForm, postAction } from './form-client.js';
-import { readProvidedCallingCodes } from './hosted-calling-codes.js';
+import { readProvidedCallingCodes } from './hosted-phone-codes.js';
 import type { Outcome } from './form-client.js';
 import { readSessionClaims } from './session-token.js';
 import { format, localize, pickStrings } from './strings.js';
@@ -184,7 +184,7 @@ export class ProgressiveProfile extends LitElement {
   constructor() {
     super();
     this.phase = 'loading';
-    // Hosted builds carry the table from the start (hosted-calling-codes.ts).
+    // Hosted builds carry the table from the start (hosted-phone-codes.ts).
     if (HOSTED) this.#callingCodes = readProvidedCallingCodes();
   }
 

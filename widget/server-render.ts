@@ -12,7 +12,7 @@ import { collectResultSync } from '@lit-labs/ssr/lib/render-result.js';
 import { html, nothing } from 'lit';
 import type { ElementRenderer, ElementRenderOptions } from '../common/element-renderer.js';
 import { callingCodes } from './calling-codes.js';
-import { provideCallingCodes } from './hosted-calling-codes.js';
+import { provideCallingCodes } from './hosted-phone-codes.js';
 import { ProgressiveProfile } from './progressive-profile.js';
 import { languages } from './strings.js';
 import { styles } from './styles.js';
