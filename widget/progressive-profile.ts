@@ -201,14 +201,15 @@ export class ProgressiveProfile extends LitElement {
     if (this.phase === 'loading') this.#request?.abort();
   }
 
-  // Before the first render, so that the loading text already speaks T1's language.
+  // Before the first render, so that the loading text already speaks T1's language, and the form's
+  // request is on its way before that text is drawn (a problem known now, or a form the page already
+  // holds, shows in that very render).
   protected override willUpdate(): void {
     if (this.hasUpdated) return;
     // On the server there is no address bar nor tab: the renderer sets `state` and `sessionToken`.
     const params = new URLSearchParams(SERVER ? '' : location.search);
     const state = this.state || params.get('state');
     const token = this.sessionToken || params.get('session_token');
-    if (!SERVER) removeSessionParams();
     if (state && token) {
       this.#session = { state, token };
       this.#claims = readSessionClaims(token);
@@ -217,13 +218,7 @@ export class ProgressiveProfile extends LitElement {
       this.#session = recallSession();
       if (typeof this.#session === 'object') this.#claims = readSessionClaims(this.#session.token);
     }
-    // The hosted page: the server decided what to show and rendered it; the first render shows the
-    // same, so that it hydrates what the page already shows.
-    if (HOSTED && (this.hasAttribute('data-form') || this.hasAttribute('data-problem'))) void this.#load();
-  }
-
-  protected override firstUpdated(): void {
-    if (!HOSTED || this.phase === 'loading') void this.#load();
+    void this.#load();
   }
 
   /** Moves the state machine `from` → `to`; false (and nothing changes) when it is not in `from`. */
@@ -243,7 +238,8 @@ export class ProgressiveProfile extends LitElement {
 
   async #load(): Promise<void> {
     const claims = this.#claims;
-    // Hosted builds: the server verified T1 and answered with the form it asks (or the problem).
+    // Hosted builds: the server verified T1 and rendered the form it asks (or the problem) into the
+    // page; the first render shows the same, so that it hydrates what the page already shows.
     const decided = HOSTED ? this.getAttribute('data-problem') : null;
     const given = HOSTED ? readGivenForm(this.getAttribute('data-form')) : undefined;
     if (decided) return this.#showNotice(decided);
@@ -306,12 +302,14 @@ export class ProgressiveProfile extends LitElement {
     }
     await this.updateComplete;
     this.#emit('pp-ready');
+    removeSessionParams();
     if (this.#asksNothing) void this.#send('submit');
   }
 
   /** Shows only a notice instead of a form; `reason`, when given, goes to the console for the site owner. */
   #showNotice(problem: string, reason?: string): void {
     if (!this.#move('loading', 'notice')) return;
+    if (!SERVER) removeSessionParams();
     this.problem = problem;
     if (reason) console.warn(`<progressive-profile>: ${reason}`);
   }
@@ -753,7 +751,9 @@ function postToContinue({ continueUrl, sessionToken }: SuccessDetail): void {
 }
 
 // The session token must not linger in the address bar, history or a bookmark. Only `state` and
-// `session_token` go; every other parameter and the hash stay exactly as they were.
+// `session_token` go; every other parameter and the hash stay exactly as they were. Called once the
+// form (or a notice) shows, not before: the browser takes milliseconds to update the address bar,
+// and the form should not wait for it.
 function removeSessionParams(): void {
   const pieces = location.search.slice(1).split('&');
   const kept = pieces.filter((piece) => !SESSION_PARAMS.includes([...new URLSearchParams(piece).keys()][0]));
