@@ -213,7 +213,8 @@ export class ProgressiveProfile extends LitElement {
     if (state && token) {
       this.#session = { state, token };
       this.#claims = readSessionClaims(token);
-      if (!SERVER) keepSession(this.#session, this.#claims?.exp ?? 0);
+      // The hosted page keeps it once its form is usable (the tab's storage takes milliseconds to open).
+      if (!SERVER && !(HOSTED && this.hasAttribute('data-form'))) keepSession(this.#session, this.#claims?.exp ?? 0);
     } else if (!SERVER) {
       this.#session = recallSession();
       if (typeof this.#session === 'object') this.#claims = readSessionClaims(this.#session.token);
@@ -275,7 +276,7 @@ export class ProgressiveProfile extends LitElement {
     this.#asksNothing = !!claimed && !this.#fields.some((field) => claimed.includes(field.id));
     if (this.#asksNothing) this.#fields = [];
     this.#allowSkip = outcome.data.allow_skip && claims.allow_skip !== false;
-    if (claims.sub && !SERVER) {
+    if (claims.sub && !SERVER && !(HOSTED && given)) {
       this.#values = loadDraft(
         claims.sub,
         this.#fields.filter((field) => field.type !== 'password').map((field) => field.id),
@@ -284,11 +285,9 @@ export class ProgressiveProfile extends LitElement {
     if (!this.#move('loading', 'ready') || SERVER) return;
     if (HOSTED && given) {
       // The first render hydrates the server's form as the page shows it now: with what the user
-      // typed or chose there before this script ran (read from the controls the user changed),
-      // without the draft; the draft fills the other fields right after, in a render of its own.
-      const draft = this.#values;
+      // typed or chose there before this script ran (read from the controls the user changed).
+      // Then the tab: it keeps the login, and its draft fills the fields the user left alone.
       const rendered = this.renderRoot.querySelectorAll('[part=field]');
-      this.#values = {};
       this.#fields.forEach((field, index) => {
         for (const control of rendered[index]?.querySelectorAll<HTMLInputElement>('input, select, textarea') ?? []) {
           if (isChanged(control)) this.#handleInput(field, control);
@@ -296,9 +295,18 @@ export class ProgressiveProfile extends LitElement {
       });
       this.#touched.clear();
       await this.updateComplete;
-      this.#values = { ...draft, ...this.#values };
-      this.#saveDraft();
-      this.requestUpdate();
+      this.#emit('pp-ready');
+      removeSessionParams();
+      keepSession(this.#session as TabSession, claims.exp ?? 0);
+      const ids = this.#fields.filter((field) => field.type !== 'password').map((field) => field.id);
+      const draft = claims.sub ? loadDraft(claims.sub, ids) : {};
+      if (Object.keys(draft).length) {
+        this.#values = { ...draft, ...this.#values };
+        this.#saveDraft();
+        this.requestUpdate();
+      }
+      if (this.#asksNothing) void this.#send('submit');
+      return;
     }
     await this.updateComplete;
     this.#emit('pp-ready');
@@ -753,7 +761,7 @@ function postToContinue({ continueUrl, sessionToken }: SuccessDetail): void {
 // The session token must not linger in the address bar, history or a bookmark. Only `state` and
 // `session_token` go; every other parameter and the hash stay exactly as they were. Called once the
 // form (or a notice) shows, not before: the browser takes milliseconds to update the address bar,
-// and the form should not wait for it.
+// and the form need not wait for it.
 function removeSessionParams(): void {
   const pieces = location.search.slice(1).split('&');
   const kept = pieces.filter((piece) => !SESSION_PARAMS.includes([...new URLSearchParams(piece).keys()][0]));

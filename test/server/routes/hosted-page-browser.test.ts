@@ -180,8 +180,9 @@ describe('the hosted page in a browser', { timeout: 30_000 }, () => {
     const opened = await openHostedPage(await serve(), { initScript: draft });
     await field(opened.page, 'f0').fill('Typed company');
     await untilReady(opened);
+    // Once the form is usable (the tab's storage is read after that).
+    await expect.poll(() => field(opened.page, 'f1').inputValue()).toBe('Drafted title');
     expect(await field(opened.page, 'f0').inputValue()).toBe('Typed company');
-    expect(await field(opened.page, 'f1').inputValue()).toBe('Drafted title');
     expect(await field(opened.page, 'f3').inputValue()).toBe('free');
   });
 
