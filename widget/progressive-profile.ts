@@ -286,11 +286,18 @@ export class ProgressiveProfile extends LitElement {
     if (HOSTED && given) {
       // The first render hydrates the server's form as the page shows it now: with what the user
       // typed or chose there before this script ran (read from the controls the user changed).
-      // Then the tab: it keeps the login, and its draft fills the fields the user left alone.
+      // Then the tab keeps the login, and its draft fills the fields the user left alone: the tab's
+      // storage takes milliseconds to open, read before only when the typing is about to be saved.
+      let draft: DraftValues | undefined;
+      const readDraft = (): DraftValues =>
+        (draft ??= claims.sub ? loadDraft(claims.sub, this.#fields.filter((field) => field.type !== 'password').map((field) => field.id)) : {});
       const rendered = this.renderRoot.querySelectorAll('[part=field]');
       this.#fields.forEach((field, index) => {
         for (const control of rendered[index]?.querySelectorAll<HTMLInputElement>('input, select, textarea') ?? []) {
-          if (isChanged(control)) this.#handleInput(field, control);
+          if (isChanged(control)) {
+            readDraft();
+            this.#handleInput(field, control);
+          }
         }
       });
       this.#touched.clear();
@@ -298,9 +305,7 @@ export class ProgressiveProfile extends LitElement {
       this.#emit('pp-ready');
       removeSessionParams();
       keepSession(this.#session as TabSession, claims.exp ?? 0);
-      const ids = this.#fields.filter((field) => field.type !== 'password').map((field) => field.id);
-      const draft = claims.sub ? loadDraft(claims.sub, ids) : {};
-      if (Object.keys(draft).length) {
+      if (Object.keys(readDraft()).length) {
         this.#values = { ...draft, ...this.#values };
         this.#saveDraft();
         this.requestUpdate();
