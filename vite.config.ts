@@ -1,10 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { build, defineConfig, parseSync } from 'vite';
-import type { InlineConfig, Plugin } from 'vite';
+import type { Alias, InlineConfig, Plugin } from 'vite';
 import { callingCodes } from './widget/calling-codes.js';
 
 // Lit's production build whatever NODE_ENV says (a test runner sets it to `test`, which would
 // otherwise pick Lit's development build: 4 KB more and a console warning on every page).
 const BROWSER_CONDITIONS = ['module', 'browser', 'production'];
+// The hosted page's builds carry the calling codes rather than load them as a chunk.
+const HOSTED_ALIASES: Alias[] = [{ find: /^\.\/phone-table\.js$/, replacement: fileURLToPath(new URL('./widget/phone-table-hosted.ts', import.meta.url)) }];
 
 // The widget, three ways, from the same sources with the same template minifier, told apart at
 // build time (widget/build-flags.ts) so that what one needs costs the others nothing:
@@ -12,8 +15,9 @@ const BROWSER_CONDITIONS = ['module', 'browser', 'production'];
 //   server at /progressive-profile.js and loaded by site owners' pages, and beside it the phone
 //   chunk progressive-profile-calling-codes.js, which the bundle imports (relative to its own URL,
 //   so from the same server) only for a form with a tel field;
-// - progressive-profile-hosted.js, the server's hosted page's script: the element, Lit's hydration
-//   support and the calling codes, in one file (hostedPageBuild);
+// - progressive-profile-hosted.js, the server's hosted page's script, and the chunk it loads once
+//   the page has painted, progressive-profile-hosted-element.js: the element, Lit's hydration
+//   support and the calling codes (hostedPageBuild);
 // - progressive-profile-ssr.js, a module for Node: the element's server renderer, which the hosted
 //   page renders the form with (serverRendererBuild).
 // `vite build` writes the first, then the other two beside it. `dist/` also holds the server
@@ -43,7 +47,7 @@ export default defineConfig({
   },
 });
 
-/** The hosted page's script, into `outDir`: minified like the embed bundle, one file (the calling codes inside). */
+/** The hosted page's script and its element chunk (the calling codes inside), into `outDir`: minified like the embed bundle. */
 export function hostedPageBuild(outDir: string, write = true): InlineConfig {
   return {
     configFile: false,
@@ -51,7 +55,7 @@ export function hostedPageBuild(outDir: string, write = true): InlineConfig {
     publicDir: false,
     plugins: [minifyTemplates(), inlineCallingCodes()],
     define: { __PP_HOSTED__: 'true', __PP_SERVER__: 'false' },
-    resolve: { conditions: BROWSER_CONDITIONS },
+    resolve: { conditions: BROWSER_CONDITIONS, alias: HOSTED_ALIASES },
     build: {
       lib: { entry: 'widget/hosted.ts', formats: ['es'], fileName: () => 'progressive-profile-hosted.js' },
       outDir,
@@ -61,7 +65,8 @@ export function hostedPageBuild(outDir: string, write = true): InlineConfig {
       minify: true,
       sourcemap: false,
       reportCompressedSize: false,
-      rolldownOptions: { output: { minify: true, comments: false, codeSplitting: false } },
+      // The element is a chunk the entry imports after the first paint (widget/hosted.ts).
+      rolldownOptions: { output: { minify: true, comments: false, chunkFileNames: 'progressive-profile-[name].js' } },
     },
   };
 }
@@ -78,6 +83,7 @@ export function serverRendererBuild(outDir: string, write = true): InlineConfig 
     publicDir: false,
     plugins: [minifyTemplates(), inlineCallingCodes()],
     define: { __PP_HOSTED__: 'true', __PP_SERVER__: 'true' },
+    resolve: { alias: HOSTED_ALIASES },
     build: {
       ssr: 'widget/server-render.ts',
       outDir,

@@ -127,6 +127,9 @@ function summarizeWidget(widget: WidgetBenchResult) {
   const hostedPaint = pick(widget.hosted, 'formPaintMs');
   const hostedReady = pick(widget.hosted, 'readyMs');
   const embeddedReady = pick(widget.embedded, 'readyMs');
+  // Each load against the floor's load of the same run (next to it in time): less of the machine's drift.
+  const overFloor = (timings: PageTiming[], key: 'formPaintMs' | 'readyMs', floorKey: 'formPaintMs' | 'readyMs') =>
+    summarize(timings.map((run, index) => run[key] - widget.floor[index][floorKey]));
   return {
     build: widget.build,
     bytes: widget.bytes,
@@ -135,8 +138,8 @@ function summarizeWidget(widget: WidgetBenchResult) {
     hosted: {
       formPaintMs: hostedPaint,
       readyMs: hostedReady,
-      formPaintOverFloorMs: hostedPaint.median - floorPaint.median,
-      readyOverFloorMs: hostedReady.median - floorReady.median,
+      formPaintOverFloorMs: overFloor(widget.hosted, 'formPaintMs', 'formPaintMs'),
+      readyOverFloorMs: overFloor(widget.hosted, 'readyMs', 'readyMs'),
       htmlMs: pick(widget.hosted, 'htmlMs'),
       elementStylesLoadedMs: pick(widget.hosted, 'elementStylesLoadedMs'),
       scriptLoadedMs: pick(widget.hosted, 'scriptLoadedMs'),
@@ -144,7 +147,7 @@ function summarizeWidget(widget: WidgetBenchResult) {
     },
     embedded: {
       readyMs: embeddedReady,
-      readyOverFloorMs: embeddedReady.median - floorReady.median,
+      readyOverFloorMs: overFloor(widget.embedded, 'readyMs', 'readyMs'),
       formPaintMs: pick(widget.embedded, 'formPaintMs'),
       scriptLoadedMs: pick(widget.embedded, 'scriptLoadedMs'),
       definedMs: pick(widget.embedded, 'definedMs'),
@@ -178,6 +181,7 @@ function renderWidget(widget: WidgetBenchResult): string {
     },
     size('  its phone chunk, tel forms only', bytes.phoneChunk),
     size('hosted page script progressive-profile-hosted.js', bytes.hostedScript),
+    size('  the element it loads after the first paint', bytes.hostedElement),
     size('hosted page HTML, form rendered in', bytes.hostedHtml),
     size('  the element stylesheet it links', bytes.elementStyles),
     size('  the page stylesheet', bytes.pageStyles),
@@ -199,16 +203,40 @@ function renderWidget(widget: WidgetBenchResult): string {
       verdict: judge(hosted.readyMs.median, (value) => value <= readyLimit),
       digits: 1,
     },
+    {
+      label: '  minus the floor, load by load',
+      summary: hosted.formPaintOverFloorMs,
+      unit: 'ms',
+      target: `≤ ${HOSTED_PAINT_OVER_FLOOR_MS}`,
+      verdict: judge(hosted.formPaintOverFloorMs.median, (value) => value <= HOSTED_PAINT_OVER_FLOOR_MS),
+      digits: 1,
+    },
     info('  of which: HTML received at', hosted.htmlMs),
     info('  of which: element stylesheet received at', hosted.elementStylesLoadedMs),
-    info('  of which: script received at', hosted.scriptLoadedMs),
+    info('  of which: element script received at', hosted.scriptLoadedMs),
     info('  of which: element defined (script run) at', hosted.definedMs),
+    {
+      label: '  usable minus the floor, load by load',
+      summary: hosted.readyOverFloorMs,
+      unit: 'ms',
+      target: `≤ ${HOSTED_READY_OVER_FLOOR_MS}`,
+      verdict: judge(hosted.readyOverFloorMs.median, (value) => value <= HOSTED_READY_OVER_FLOOR_MS),
+      digits: 1,
+    },
     {
       label: 'embedded page: navigation → pp-ready',
       summary: embedded.readyMs,
       unit: 'ms',
       target: `≤ ${EMBED_READY_TARGET_MS} (aim floor + ${EMBED_AIM_OVER_FLOOR_MS}: ${embedAim.toFixed(1)})`,
       verdict: judge(embedded.readyMs.median, (value) => value <= EMBED_READY_TARGET_MS),
+      digits: 1,
+    },
+    {
+      label: '  minus the floor, load by load',
+      summary: embedded.readyOverFloorMs,
+      unit: 'ms',
+      target: `aim ≤ ${EMBED_AIM_OVER_FLOOR_MS}`,
+      verdict: judge(embedded.readyOverFloorMs.median, (value) => value <= EMBED_AIM_OVER_FLOOR_MS),
       digits: 1,
     },
     info('  of which: bundle received at', embedded.scriptLoadedMs),

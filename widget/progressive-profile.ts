@@ -8,7 +8,7 @@ import { loadDraft, saveDraft } from './draft.js';
 import type { DraftValues } from './draft.js';
 import { endpointUrl, getForm, postAction } from './form-client.js';
 import type { Outcome } from './form-client.js';
-import { readProvidedCallingCodes } from './hosted-phone-codes.js';
+import { BUNDLED_CALLING_CODES, loadCallingCodes } from './phone-table.js';
 import { readSessionClaims } from './session-token.js';
 import { format, localize, pickStrings } from './strings.js';
 import type { Strings } from './strings.js';
@@ -184,8 +184,8 @@ export class ProgressiveProfile extends LitElement {
   constructor() {
     super();
     this.phase = 'loading';
-    // Hosted builds carry the table from the start (hosted-phone-codes.ts).
-    if (HOSTED) this.#callingCodes = readProvidedCallingCodes();
+    // Hosted builds carry the table (phone-table-hosted.ts).
+    if (HOSTED) this.#callingCodes = BUNDLED_CALLING_CODES;
   }
 
   override connectedCallback(): void {
@@ -742,17 +742,6 @@ function isChanged(control: HTMLInputElement | HTMLSelectElement): boolean {
 function messageKey(code: string): keyof Strings {
   if (code.startsWith('upstream_') || code === 'invalid_response') return 'upstream_error';
   return Object.hasOwn(WAYS_OUT, code) ? (code as keyof Strings) : 'generic';
-}
-
-/** The phone chunk's table; undefined when it fails to load or takes over 10 s (phone fields then take an international number). */
-function loadCallingCodes(): Promise<Readonly<Record<string, string>> | undefined> {
-  return Promise.race([
-    import('./calling-codes.js').then(
-      (chunk) => chunk.callingCodes,
-      () => undefined,
-    ),
-    new Promise<undefined>((resolve) => setTimeout(resolve, 10_000)),
-  ]);
 }
 
 // A top-level POST keeps the continue token out of URLs, history and referrers.

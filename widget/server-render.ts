@@ -11,8 +11,6 @@ import { LitElementRenderer, render, type RenderInfo } from '@lit-labs/ssr';
 import { collectResultSync } from '@lit-labs/ssr/lib/render-result.js';
 import { html, nothing } from 'lit';
 import type { ElementRenderer, ElementRenderOptions } from '../common/element-renderer.js';
-import { callingCodes } from './calling-codes.js';
-import { provideCallingCodes } from './hosted-phone-codes.js';
 import { ProgressiveProfile } from './progressive-profile.js';
 import { languages } from './strings.js';
 import { styles } from './styles.js';
@@ -28,7 +26,6 @@ class ServerProgressiveProfile extends ProgressiveProfile {
   static override styles = [];
 }
 
-provideCallingCodes(callingCodes);
 customElements.get('progressive-profile') ?? customElements.define('progressive-profile', ServerProgressiveProfile);
 
 const renderers = new Map<string, typeof LitElementRenderer>();

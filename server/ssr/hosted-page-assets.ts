@@ -1,6 +1,7 @@
-// The hosted page's two built parts, which `vite build` writes beside the widget bundle: the
-// element's server renderer (progressive-profile-ssr.js) and the script that hydrates what it
-// renders (progressive-profile-hosted.js). They come from one build: the page uses both or neither.
+// The hosted page's built parts, which `vite build` writes beside the widget bundle: the element's
+// server renderer (progressive-profile-ssr.js) and the script that hydrates what it renders
+// (progressive-profile-hosted.js, which loads progressive-profile-hosted-element.js once the page
+// has painted). They come from one build: the page uses all or none.
 import { access, readFile } from 'node:fs/promises';
 import type { ElementRenderer } from '../../common/element-renderer.js';
 
@@ -9,16 +10,19 @@ export interface HostedPageAssets {
   readonly renderer: ElementRenderer;
   /** The hosted page's script, served at /progressive-profile-hosted.js. */
   readonly script: string | Buffer;
+  /** The element it loads, served at /progressive-profile-hosted-element.js. */
+  readonly elementScript: string | Buffer;
 }
 
 export const RENDERER_FILE = 'progressive-profile-ssr.js';
 export const SCRIPT_FILE = 'progressive-profile-hosted.js';
+export const ELEMENT_SCRIPT_FILE = 'progressive-profile-hosted-element.js';
 
 // dist/ seen from this file run from source (server/ssr/) and from the built server (dist/server/).
 const DIST_CANDIDATES = ['../../dist/', '../'];
 
 /**
- * The parts from the first of `directories` (URLs of folders) that holds both files; undefined
+ * The parts from the first of `directories` (URLs of folders) that holds all three; undefined
  * when none does (not built). A renderer that fails to load (a broken build, a missing package)
  * throws: better at start than as a page that never renders.
  */
@@ -26,8 +30,10 @@ export async function loadHostedPageAssets(directories: readonly URL[] = DIST_CA
   for (const directory of directories) {
     const rendererUrl = new URL(RENDERER_FILE, directory);
     let script: Buffer;
+    let elementScript: Buffer;
     try {
       script = await readFile(new URL(SCRIPT_FILE, directory));
+      elementScript = await readFile(new URL(ELEMENT_SCRIPT_FILE, directory));
       await access(rendererUrl);
     } catch {
       continue;
@@ -36,7 +42,7 @@ export async function loadHostedPageAssets(directories: readonly URL[] = DIST_CA
     if (typeof renderer.renderElement !== 'function' || typeof renderer.ELEMENT_STYLES !== 'string' || !Array.isArray(renderer.LANGUAGES)) {
       throw new TypeError(`${rendererUrl.pathname}: not the element's server renderer (rebuild with \`npm run build:widget\`)`);
     }
-    return { renderer, script };
+    return { renderer, script, elementScript };
   }
   return undefined;
 }
