@@ -15,9 +15,8 @@ const HOSTED_ALIASES: Alias[] = [{ find: /^\.\/phone-table\.js$/, replacement: f
 //   server at /progressive-profile.js and loaded by site owners' pages, and beside it the phone
 //   chunk progressive-profile-calling-codes.js, which the bundle imports (relative to its own URL,
 //   so from the same server) only for a form with a tel field;
-// - progressive-profile-hosted.js, the server's hosted page's script, and the chunk it loads once
-//   the page has painted, progressive-profile-hosted-element.js: the element, Lit's hydration
-//   support and the calling codes (hostedPageBuild);
+// - progressive-profile-hosted.js, the server's hosted page's script: the element, Lit's hydration
+//   support and the calling codes, in one file (hostedPageBuild);
 // - progressive-profile-ssr.js, a module for Node: the element's server renderer, which the hosted
 //   page renders the form with (serverRendererBuild).
 // `vite build` writes the first, then the other two beside it. `dist/` also holds the server
@@ -47,7 +46,7 @@ export default defineConfig({
   },
 });
 
-/** The hosted page's script and its element chunk (the calling codes inside), into `outDir`: minified like the embed bundle. */
+/** The hosted page's script, into `outDir`: minified like the embed bundle, one file (the calling codes inside). */
 export function hostedPageBuild(outDir: string, write = true): InlineConfig {
   return {
     configFile: false,
@@ -65,8 +64,7 @@ export function hostedPageBuild(outDir: string, write = true): InlineConfig {
       minify: true,
       sourcemap: false,
       reportCompressedSize: false,
-      // The element is a chunk the entry imports after the first paint (widget/hosted.ts).
-      rolldownOptions: { output: { minify: true, comments: false, chunkFileNames: 'progressive-profile-[name].js' } },
+      rolldownOptions: { output: { minify: true, comments: false, codeSplitting: false } },
     },
   };
 }

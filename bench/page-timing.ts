@@ -18,7 +18,7 @@ export interface PageTiming {
   domContentLoadedMs: number;
   /** The page's HTML fully received. */
   htmlMs: number;
-  /** Widget pages: the element's module (the bundle, or the hosted page's element chunk) received, and when it defined <progressive-profile>. */
+  /** Widget pages: the module (the bundle, or the hosted page's script) received, and when it defined <progressive-profile>. */
   scriptLoadedMs?: number;
   definedMs?: number;
   /** Embedded page: GET /form answered. Hosted page: the element's stylesheet received. */
@@ -54,7 +54,7 @@ const MARKS_SCRIPT = `(() => {
 
 const SCRIPT_NAMES: Record<PageKind, string | undefined> = {
   floor: undefined,
-  hosted: '/progressive-profile-hosted-element.js',
+  hosted: '/progressive-profile-hosted.js',
   embedded: '/progressive-profile.js',
 };
 

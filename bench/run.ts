@@ -181,7 +181,6 @@ function renderWidget(widget: WidgetBenchResult): string {
     },
     size('  its phone chunk, tel forms only', bytes.phoneChunk),
     size('hosted page script progressive-profile-hosted.js', bytes.hostedScript),
-    size('  the element it loads after the first paint', bytes.hostedElement),
     size('hosted page HTML, form rendered in', bytes.hostedHtml),
     size('  the element stylesheet it links', bytes.elementStyles),
     size('  the page stylesheet', bytes.pageStyles),
@@ -213,7 +212,7 @@ function renderWidget(widget: WidgetBenchResult): string {
     },
     info('  of which: HTML received at', hosted.htmlMs),
     info('  of which: element stylesheet received at', hosted.elementStylesLoadedMs),
-    info('  of which: element script received at', hosted.scriptLoadedMs),
+    info('  of which: script received at', hosted.scriptLoadedMs),
     info('  of which: element defined (script run) at', hosted.definedMs),
     {
       label: '  usable minus the floor, load by load',

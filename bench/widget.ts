@@ -27,7 +27,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 // Where a fresh build goes when dist/ is stale: dist/ is `npm run build`'s, not the benchmark's.
 const FRESH_BUILD_DIR = join(ROOT, 'node_modules/.cache/pp-bench-widget');
-const BUILT_FILES = ['progressive-profile.js', 'progressive-profile-hosted.js', 'progressive-profile-hosted-element.js', 'progressive-profile-ssr.js'];
+const BUILT_FILES = ['progressive-profile.js', 'progressive-profile-hosted.js', 'progressive-profile-ssr.js'];
 
 export interface WidgetBenchOptions {
   runs: number;
@@ -48,7 +48,6 @@ export interface WidgetBenchResult {
     bundle: Sizes;
     phoneChunk: Sizes;
     hostedScript: Sizes;
-    hostedElement: Sizes;
     hostedHtml: Sizes;
     elementStyles: Sizes;
     pageStyles: Sizes;
@@ -122,7 +121,6 @@ async function measureBytes(origin: string, hostedUrl: string, buildDirectory: s
     // Loaded by the embed bundle for forms with a tel field only (none here), from the build.
     phoneChunk: measure(await readFile(join(buildDirectory, 'progressive-profile-calling-codes.js'))),
     hostedScript: await get(`${origin}/progressive-profile-hosted.js`),
-    hostedElement: await get(`${origin}/progressive-profile-hosted-element.js`),
     hostedHtml: await get(hostedUrl),
     elementStyles: await get(`${origin}/progressive-profile.css`),
     pageStyles: await get(`${origin}/hosted-page.css`),

@@ -2,8 +2,8 @@
 // with LitElement inside and every revision-2 field type, at most 14,336 B, aiming at 12,288 B
 // (the revision-1 form alone had 11,264 B). The phone chunk (the calling codes, loaded only by
 // forms with a tel field) is reported on its own and is not part of the bundle's budget, nor are
-// the hosted page's parts: its script and the element it loads (with Lit's hydration and the
-// calling codes; the server's own page only) and the server renderer (run by the server, never sent).
+// the hosted page's parts: its script (the element with Lit's hydration and the calling codes,
+// loaded by the server's own page only) and the server renderer (run by the server, never sent).
 // Every file must be there: `vite build` writes them all.
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -12,7 +12,6 @@ const FILE = 'dist/progressive-profile.js';
 const OTHERS = [
   ['dist/progressive-profile-calling-codes.js', 'tel forms only'],
   ['dist/progressive-profile-hosted.js', "the server's hosted page only"],
-  ['dist/progressive-profile-hosted-element.js', 'loaded by the hosted page once painted'],
   ['dist/progressive-profile-ssr.js', 'run by the server, never sent'],
 ];
 const GZIP_BUDGET = 14_336;

@@ -2,7 +2,7 @@
 // server verifies T1 (never spends it: single use is for /submit and /skip) and renders the form T1
 // asks for into the page (declarative shadow DOM, the element's own templates), so the form shows
 // as soon as the HTML does; its script (/progressive-profile-hosted.js) then hydrates it in place,
-// once it has painted, keeping whatever the user typed before it ran. An expired, malformed or forged T1 gets the
+// keeping whatever the user typed before it ran. An expired, malformed or forged T1 gets the
 // element's notice, rendered the same way, which needs no script. Without T1 (a reload: the widget
 // strips T1 from the address bar and keeps it in the tab) the page is the widget pointed at this
 // server, which finds the tab's session or explains that there is none.
@@ -75,8 +75,8 @@ export interface HostedPageRouteOptions {
 
 /**
  * Registers GET / (the page), /hosted-page.css (its styles) and, when the page renders on the
- * server, /progressive-profile.css (the element's styles), /progressive-profile-hosted.js (its
- * script) and /progressive-profile-hosted-element.js (the element that script loads). The page never answers with an error: what it cannot render on the server, the widget
+ * server, /progressive-profile.css (the element's styles) and /progressive-profile-hosted.js (its
+ * script). The page never answers with an error: what it cannot render on the server, the widget
  * renders in the browser.
  */
 export async function registerHostedPage(app: FastifyInstance, options: HostedPageRouteOptions): Promise<void> {
@@ -86,7 +86,6 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
     endpoint: prefix === '' ? '/' : prefix,
     bundle: `${prefix}/progressive-profile.js`,
     hostedScript: `${prefix}/progressive-profile-hosted.js`,
-    hostedElement: `${prefix}/progressive-profile-hosted-element.js`,
     pageStyles: `${prefix}/hosted-page.css`,
     elementStyles: `${prefix}/progressive-profile.css`,
     form: `${prefix}/form`,
@@ -119,7 +118,6 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
   if (!assets) return;
   app.get('/progressive-profile.css', createStylesHandler(assets.renderer.ELEMENT_STYLES));
   app.get('/progressive-profile-hosted.js', createBundleHandler(assets.script));
-  app.get('/progressive-profile-hosted-element.js', createBundleHandler(assets.elementScript));
   warmUp(assets.renderer, { endpoint: paths.endpoint, lang: 'en', stylesHref: paths.elementStyles, decision: { state: '-', sessionToken: WARM_UP_TOKEN, form } });
 
   /** The page with the form (or the notice) rendered in; throws only on a renderer failure. */
@@ -144,12 +142,8 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
     // A notice needs no script: its only way on is a link.
     const scriptPath = 'form' in decision ? paths.hostedScript : undefined;
     // The element's stylesheet holds up the form's first paint: asked for with the page's own,
-    // rather than once the parser reaches the shadow root that links it. The script loads the
-    // element once the form has painted: downloaded meanwhile.
-    const head = [
-      `<link rel="preload" href="${escapeHtml(paths.elementStyles)}" as="style">`,
-      ...(scriptPath ? [`<link rel="modulepreload" href="${escapeHtml(paths.hostedElement)}">`] : []),
-    ].join('\n');
+    // rather than once the parser reaches the shadow root that links it.
+    const head = `<link rel="preload" href="${escapeHtml(paths.elementStyles)}" as="style">`;
     return renderPage({ lang, pageStyles: paths.pageStyles, scriptPath, element, needsScript: scriptPath !== undefined, head });
   }
 }

@@ -1,7 +1,6 @@
 // The widget's three builds (vite.config.ts), built in memory from the current sources: what the
-// hosted page needs stays out of the embed bundle, the hosted page's script loads its element (the
-// hydration and the calling codes inside) after the first paint, and the server renderer leaves its
-// packages to Node.
+// hosted page needs stays out of the embed bundle, the hosted page's script is one file with the
+// hydration and the calling codes inside, and the server renderer leaves its packages to Node.
 import { build, type Rolldown } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hostedPageBuild, serverRendererBuild } from '../../vite.config.js';
@@ -41,16 +40,12 @@ describe('the widget builds', () => {
     expect(embed.get('progressive-profile-calling-codes.js')!.includes(CALLING_CODE)).toBe(true);
   });
 
-  it("make the hosted page's script a small entry that loads the element after the first paint: Lit's hydration and the calling codes inside", () => {
-    expect([...hosted.keys()].sort()).toEqual(['progressive-profile-hosted-element.js', 'progressive-profile-hosted.js']);
-    const entry = hosted.get('progressive-profile-hosted.js')!;
-    expect(entry.length).toBeLessThan(300);
-    expect(entry.includes('import(`./progressive-profile-hosted-element.js`)')).toBe(true);
-    expect(entry.includes('requestAnimationFrame')).toBe(true);
-    const element = hosted.get('progressive-profile-hosted-element.js')!;
+  it("make the hosted page's script one file: the element, Lit's hydration and the calling codes", () => {
+    expect([...hosted.keys()]).toEqual(['progressive-profile-hosted.js']);
+    const script = hosted.get('progressive-profile-hosted.js')!;
     const parts = ['data-form', 'defer-hydration', 'litElementHydrateSupport', CALLING_CODE];
-    expect(parts.filter((part) => !element.includes(part))).toEqual([]);
-    expect(/\bimport\s*\(/u.test(element)).toBe(false);
+    expect(parts.filter((part) => !script.includes(part))).toEqual([]);
+    expect(/\bimport\s*\(/u.test(script)).toBe(false);
   });
 
   it('leave lit and @lit-labs/ssr to Node in the server renderer, with the templates minified as in the script', () => {
@@ -61,7 +56,7 @@ describe('the widget builds', () => {
     expect(renderer.includes('class ReactiveElement')).toBe(false);
     // The form's template as both minify it: hydration matches the server's markers to the script's templates.
     const formTemplate = '<form part=form novalidate @submit=';
-    expect([renderer.includes(formTemplate), hosted.get('progressive-profile-hosted-element.js')!.includes(formTemplate)]).toEqual([true, true]);
+    expect([renderer.includes(formTemplate), hosted.get('progressive-profile-hosted.js')!.includes(formTemplate)]).toEqual([true, true]);
     expect(/"ES": "34"/u.test(renderer)).toBe(true);
   });
 });

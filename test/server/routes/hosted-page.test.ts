@@ -72,7 +72,6 @@ describe('GET / with a valid T1', () => {
     const token = await mintSessionToken();
     const { body } = await getPage(`?state=S1&session_token=${token}`);
     expect(body).toContain('<script type="module" src="/progressive-profile-hosted.js"></script>');
-    expect(body).toContain('<link rel="modulepreload" href="/progressive-profile-hosted-element.js">');
     expect(body).toContain('<link rel="stylesheet" href="/hosted-page.css">');
     expect(shadowOf(body)).toMatch(/^<link rel="stylesheet" href="\/progressive-profile.css">/u);
     expect(body).not.toMatch(/<style|style=/u);
@@ -155,7 +154,6 @@ describe('GET / with an unusable T1', () => {
     expectPageHeaders(response);
     expect(response.body).toContain('<progressive-profile endpoint="/"></progressive-profile>');
     expect((await hostedApp(null).inject('/progressive-profile-hosted.js')).statusCode).toBe(404);
-    expect((await hostedApp(null).inject('/progressive-profile-hosted-element.js')).statusCode).toBe(404);
   });
 
   it('renders the widget alone, and logs the failure without T1, when the renderer throws', async () => {
@@ -269,7 +267,6 @@ describe('the hosted page under a prefix', () => {
     expect(shadowOf(body)).toContain('<link rel="stylesheet" href="/profile/progressive-profile.css">');
     expect((await host.inject('/profile/progressive-profile.css')).statusCode).toBe(200);
     expect((await host.inject('/profile/progressive-profile-hosted.js')).statusCode).toBe(200);
-    expect(body).toContain('href="/profile/progressive-profile-hosted-element.js"');
   });
 });
 
@@ -285,18 +282,12 @@ describe('the hosted page\'s parts', () => {
     expect(again.statusCode).toBe(304);
   });
 
-  it('serves the hosted script and the element it loads like the bundle: revalidated, loadable as modules', async () => {
-    const app = hostedApp();
-    for (const [path, script] of [
-      ['/progressive-profile-hosted.js', built.assets.script],
-      ['/progressive-profile-hosted-element.js', built.assets.elementScript],
-    ] as const) {
-      const response = await app.inject(path);
-      expect(response.statusCode).toBe(200);
-      expect(response.headers['content-type']).toBe('text/javascript; charset=utf-8');
-      expect(response.headers['cache-control']).toBe('no-cache');
-      expect(response.body).toBe(String(script));
-    }
+  it('serves the hosted script like the bundle: revalidated, loadable as a module', async () => {
+    const response = await hostedApp().inject('/progressive-profile-hosted.js');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('no-cache');
+    expect(response.body).toBe(String(built.assets.script));
   });
 });
 
