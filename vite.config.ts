@@ -1,18 +1,31 @@
-import { defineConfig, parseSync } from 'vite';
-import type { Plugin } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { build, defineConfig, parseSync } from 'vite';
+import type { Alias, InlineConfig, Plugin } from 'vite';
 import { callingCodes } from './widget/calling-codes.js';
 
-// The widget bundle: one minified ES module with Lit inside, served by the server at
-// /progressive-profile.js and loaded by site owners' pages, and beside it the phone chunk
-// progressive-profile-calling-codes.js, which the bundle imports (relative to its own URL, so from
-// the same server) only for a form with a tel field. `dist/` also holds the server build, so it
-// is not emptied here.
+// Lit's production build whatever NODE_ENV says (a test runner sets it to `test`, which would
+// otherwise pick Lit's development build: 4 KB more and a console warning on every page).
+const BROWSER_CONDITIONS = ['module', 'browser', 'production'];
+// The hosted page's builds carry the calling codes rather than load them as a chunk.
+const HOSTED_ALIASES: Alias[] = [{ find: /^\.\/phone-table\.js$/, replacement: fileURLToPath(new URL('./widget/phone-table-hosted.ts', import.meta.url)) }];
+
+// The widget, three ways, from the same sources with the same template minifier, told apart at
+// build time (widget/build-flags.ts) so that what one needs costs the others nothing:
+// - progressive-profile.js, the embed bundle: one minified ES module with Lit inside, served by the
+//   server at /progressive-profile.js and loaded by site owners' pages, and beside it the phone
+//   chunk progressive-profile-calling-codes.js, which the bundle imports (relative to its own URL,
+//   so from the same server) only for a form with a tel field;
+// - progressive-profile-hosted.js, the server's hosted page's script: the element, Lit's hydration
+//   support and the calling codes, in one file (hostedPageBuild);
+// - progressive-profile-ssr.js, a module for Node: the element's server renderer, which the hosted
+//   page renders the form with (serverRendererBuild).
+// `vite build` writes the first, then the other two beside it. `dist/` also holds the server
+// build, so it is not emptied here.
 export default defineConfig({
   publicDir: false,
-  plugins: [minifyTemplates(), inlineCallingCodes()],
-  // Lit's production build whatever NODE_ENV says (a test runner sets it to `test`, which would
-  // otherwise pick Lit's development build: 4 KB more and a console warning on every page).
-  resolve: { conditions: ['module', 'browser', 'production'] },
+  plugins: [minifyTemplates(), inlineCallingCodes(), buildHostedPage()],
+  define: { __PP_HOSTED__: 'false', __PP_SERVER__: 'false' },
+  resolve: { conditions: BROWSER_CONDITIONS },
   build: {
     lib: {
       entry: 'widget/index.ts',
@@ -32,6 +45,73 @@ export default defineConfig({
     rolldownOptions: { output: { minify: true, comments: false, chunkFileNames: 'progressive-profile-[name].js' } },
   },
 });
+
+/** The hosted page's script, into `outDir`: minified like the embed bundle, one file (the calling codes inside). */
+export function hostedPageBuild(outDir: string, write = true): InlineConfig {
+  return {
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    plugins: [minifyTemplates(), inlineCallingCodes()],
+    define: { __PP_HOSTED__: 'true', __PP_SERVER__: 'false' },
+    resolve: { conditions: BROWSER_CONDITIONS, alias: HOSTED_ALIASES },
+    build: {
+      lib: { entry: 'widget/hosted.ts', formats: ['es'], fileName: () => 'progressive-profile-hosted.js' },
+      outDir,
+      write,
+      emptyOutDir: false,
+      target: 'es2022',
+      minify: true,
+      sourcemap: false,
+      reportCompressedSize: false,
+      rolldownOptions: { output: { minify: true, comments: false, codeSplitting: false } },
+    },
+  };
+}
+
+/**
+ * The element's server renderer, into `outDir`: a module for Node whose packages (lit,
+ * @lit-labs/ssr) stay imports, resolved beside it at run time as the server's are; its templates
+ * minified exactly as the hosted page's script's, its code not (readable stack traces).
+ */
+export function serverRendererBuild(outDir: string, write = true): InlineConfig {
+  return {
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    plugins: [minifyTemplates(), inlineCallingCodes()],
+    define: { __PP_HOSTED__: 'true', __PP_SERVER__: 'true' },
+    resolve: { alias: HOSTED_ALIASES },
+    build: {
+      ssr: 'widget/server-render.ts',
+      outDir,
+      write,
+      emptyOutDir: false,
+      target: 'node22',
+      minify: false,
+      sourcemap: false,
+      reportCompressedSize: false,
+      rolldownOptions: { output: { entryFileNames: 'progressive-profile-ssr.js', codeSplitting: false } },
+    },
+  };
+}
+
+/** After the embed bundle is written, the hosted page's script and the server renderer beside it. */
+function buildHostedPage(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'pp-build-hosted-page',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    // Only when the embed bundle is written to disk (a build in memory builds it alone).
+    async writeBundle() {
+      await build(hostedPageBuild(outDir));
+      await build(serverRendererBuild(outDir));
+    },
+  };
+}
 
 /**
  * Replaces widget/calling-codes.ts, in the bundle only, with the table that module computes from

@@ -16,9 +16,10 @@ import { instrumentApp, type Metrics } from './ops/metrics.js';
 import { createBundleHandler, WIDGET_CHUNK_NAME } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
 import { createHealthHandler } from './routes/health.js';
-import { createHostedPageHandler, createHostedPageStylesHandler } from './routes/hosted-page.js';
+import { registerHostedPage } from './routes/hosted-page.js';
 import { createSkipHandler } from './routes/skip.js';
 import { createSubmitHandler } from './routes/submit.js';
+import type { HostedPageAssets } from './ssr/hosted-page-assets.js';
 import { createMemoryStore } from './store/memory.js';
 import { createSingleUse, type SingleUseStore } from './store/single-use.js';
 import { createUniqueClaims } from './store/unique-claims.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   widgetChunks?: Readonly<Record<string, string | Buffer>>;
   /** Where the routes' answers, durations, hook calls and store entries are counted (`createMetrics`); none by default. */
   metrics?: Metrics;
+  /** The hosted page's server renderer and script; default: read from dist/ (null: none, the page renders in the browser). */
+  hostedPage?: HostedPageAssets | null;
 }
 
 export interface ProgressiveProfileOptions {
@@ -62,8 +65,9 @@ export interface ProgressiveProfileOptions {
 }
 
 /**
- * Registers GET /healthz, /form, /, /hosted-page.css, /progressive-profile.js and POST /submit,
- * /skip. Throws a `TypeError` naming the option when the options cannot work together.
+ * Registers GET /healthz, /form, /, /hosted-page.css, /progressive-profile.js (and the hosted
+ * page's own parts: routes/hosted-page.ts) and POST /submit, /skip. Throws a `TypeError` naming
+ * the option when the options cannot work together.
  */
 export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> = async (app, options) => {
   const { config, deps = {}, validate } = options;
@@ -134,13 +138,13 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   }
   const postOptions = { bodyLimit: BODY_LIMIT, ...(limitRate ? { onRequest: limitRate } : {}) };
 
+  const publicForm = withPasswordPolicy(config.form, deps.passwordPolicy);
   app.get('/healthz', createHealthHandler(store));
-  app.get('/form', createFormHandler(withPasswordPolicy(config.form, deps.passwordPolicy)));
-  app.get('/', createHostedPageHandler(prefix));
-  app.get('/hosted-page.css', createHostedPageStylesHandler());
+  app.get('/form', createFormHandler(publicForm));
+  await registerHostedPage(app, { prefix, form: publicForm, verifier, assets: deps.hostedPage });
   app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
   for (const [name, chunk] of Object.entries(deps.widgetChunks ?? {})) {
-    if (!WIDGET_CHUNK_NAME.test(name)) throw new TypeError(`deps.widgetChunks: "${name}" is not a progressive-profile-*.js file name`);
+    if (!WIDGET_CHUNK_NAME.test(name)) throw new TypeError(`deps.widgetChunks: "${name}" is not a chunk the bundle imports`);
     app.get(`/${name}`, createBundleHandler(chunk));
   }
   app.post<{ Body: SubmitBody }>(

@@ -1,12 +1,14 @@
 import { html, LitElement, nothing } from 'lit';
-import type { TemplateResult } from 'lit';
+import type { CSSResultGroup, TemplateResult } from 'lit';
 import { checkFieldValue, isEmptyValue, selectFieldsToAsk } from '../common/field-rules.js';
 import { FIELD_ERROR_CODES } from '../common/wire.js';
-import type { FieldDefinition, FieldValue, SessionTokenClaims } from '../common/wire.js';
+import type { FieldDefinition, FieldValue, FormDefinition, SessionTokenClaims } from '../common/wire.js';
+import { HOSTED, SERVER } from './build-flags.js';
 import { loadDraft, saveDraft } from './draft.js';
 import type { DraftValues } from './draft.js';
 import { endpointUrl, getForm, postAction } from './form-client.js';
 import type { Outcome } from './form-client.js';
+import { BUNDLED_CALLING_CODES, loadCallingCodes } from './phone-table.js';
 import { readSessionClaims } from './session-token.js';
 import { format, localize, pickStrings } from './strings.js';
 import type { Strings } from './strings.js';
@@ -122,7 +124,7 @@ const LANG = Symbol();
  * @cssprop --pp-focus-ring - Focus outline (an `outline` value).
  */
 export class ProgressiveProfile extends LitElement {
-  static override styles = styles;
+  static override styles: CSSResultGroup = styles;
 
   // Reactive properties and state: no decorators, and `declare`d fields set in the constructor (no
   // field initialisers), so no build (the tests' esbuild, the bundle's Rolldown) can shadow Lit's
@@ -182,6 +184,8 @@ export class ProgressiveProfile extends LitElement {
   constructor() {
     super();
     this.phase = 'loading';
+    // Hosted builds carry the table (phone-table-hosted.ts).
+    if (HOSTED) this.#callingCodes = BUNDLED_CALLING_CODES;
   }
 
   override connectedCallback(): void {
@@ -197,24 +201,24 @@ export class ProgressiveProfile extends LitElement {
     if (this.phase === 'loading') this.#request?.abort();
   }
 
-  // Before the first render, so that the loading text already speaks T1's language.
+  // Before the first render, so that the loading text already speaks T1's language, and the form's
+  // request is on its way before that text is drawn (a problem known now, or a form the page already
+  // holds, shows in that very render).
   protected override willUpdate(): void {
     if (this.hasUpdated) return;
-    const params = new URLSearchParams(location.search);
+    // On the server there is no address bar nor tab: the renderer sets `state` and `sessionToken`.
+    const params = new URLSearchParams(SERVER ? '' : location.search);
     const state = this.state || params.get('state');
     const token = this.sessionToken || params.get('session_token');
-    removeSessionParams();
     if (state && token) {
       this.#session = { state, token };
       this.#claims = readSessionClaims(token);
-      keepSession(this.#session, this.#claims?.exp ?? 0);
-    } else {
+      // The hosted page keeps it once its form is usable (the tab's storage takes milliseconds to open).
+      if (!SERVER && !(HOSTED && this.hasAttribute('data-form'))) keepSession(this.#session, this.#claims?.exp ?? 0);
+    } else if (!SERVER) {
       this.#session = recallSession();
       if (typeof this.#session === 'object') this.#claims = readSessionClaims(this.#session.token);
     }
-  }
-
-  protected override firstUpdated(): void {
     void this.#load();
   }
 
@@ -235,13 +239,21 @@ export class ProgressiveProfile extends LitElement {
 
   async #load(): Promise<void> {
     const claims = this.#claims;
+    // Hosted builds: the server verified T1 and rendered the form it asks (or the problem) into the
+    // page; the first render shows the same, so that it hydrates what the page already shows.
+    const decided = HOSTED ? this.getAttribute('data-problem') : null;
+    const given = HOSTED ? readGivenForm(this.getAttribute('data-form')) : undefined;
+    if (decided) return this.#showNotice(decided);
     if (!this.endpoint) return this.#showNotice('missing_endpoint', 'no endpoint');
     if (this.#session === 'finished') return this.#showNotice('finished');
     if (!this.#session) return this.#showNotice('missing_session', 'no state or session_token');
     if (!claims) return this.#showNotice('invalid_session', 'malformed session_token');
-    if ((claims.exp ?? Infinity) < Date.now() / 1000 - CLOCK_SKEW_S) return this.#showNotice('session_expired', 'expired session_token');
+    if (!(HOSTED && given) && (claims.exp ?? Infinity) < Date.now() / 1000 - CLOCK_SKEW_S) {
+      return this.#showNotice('session_expired', 'expired session_token');
+    }
     const endpoint = this.endpoint;
-    const outcome = await this.#latest(async (signal) => {
+    // No await for a given form: the state is set before the render that hydrates the server's.
+    const outcome = HOSTED && given ? { ok: true as const, data: given } : await this.#latest(async (signal) => {
       const form = await getForm(endpoint, signal);
       if (form.ok && !this.#callingCodes && form.data.fields.some((field) => field.type === 'tel')) {
         this.#callingCodes = await loadCallingCodes();
@@ -264,21 +276,53 @@ export class ProgressiveProfile extends LitElement {
     this.#asksNothing = !!claimed && !this.#fields.some((field) => claimed.includes(field.id));
     if (this.#asksNothing) this.#fields = [];
     this.#allowSkip = outcome.data.allow_skip && claims.allow_skip !== false;
-    if (claims.sub) {
+    if (claims.sub && !SERVER && !(HOSTED && given)) {
       this.#values = loadDraft(
         claims.sub,
         this.#fields.filter((field) => field.type !== 'password').map((field) => field.id),
       );
     }
-    if (!this.#move('loading', 'ready')) return;
+    if (!this.#move('loading', 'ready') || SERVER) return;
+    if (HOSTED && given) {
+      // The first render hydrates the server's form as the page shows it now: with what the user
+      // typed or chose there before this script ran (read from the controls the user changed).
+      // Then the tab keeps the login, and its draft fills the fields the user left alone: the tab's
+      // storage takes milliseconds to open, read before only when the typing is about to be saved.
+      let draft: DraftValues | undefined;
+      const readDraft = (): DraftValues =>
+        (draft ??= claims.sub ? loadDraft(claims.sub, this.#fields.filter((field) => field.type !== 'password').map((field) => field.id)) : {});
+      const rendered = this.renderRoot.querySelectorAll('[part=field]');
+      this.#fields.forEach((field, index) => {
+        for (const control of rendered[index]?.querySelectorAll<HTMLInputElement>('input, select, textarea') ?? []) {
+          if (isChanged(control)) {
+            readDraft();
+            this.#handleInput(field, control);
+          }
+        }
+      });
+      this.#touched.clear();
+      await this.updateComplete;
+      this.#emit('pp-ready');
+      removeSessionParams();
+      keepSession(this.#session as TabSession, claims.exp ?? 0);
+      if (Object.keys(readDraft()).length) {
+        this.#values = { ...draft, ...this.#values };
+        this.#saveDraft();
+        this.requestUpdate();
+      }
+      if (this.#asksNothing) void this.#send('submit');
+      return;
+    }
     await this.updateComplete;
     this.#emit('pp-ready');
+    removeSessionParams();
     if (this.#asksNothing) void this.#send('submit');
   }
 
   /** Shows only a notice instead of a form; `reason`, when given, goes to the console for the site owner. */
   #showNotice(problem: string, reason?: string): void {
     if (!this.#move('loading', 'notice')) return;
+    if (!SERVER) removeSessionParams();
     this.problem = problem;
     if (reason) console.warn(`<progressive-profile>: ${reason}`);
   }
@@ -673,21 +717,31 @@ export class ProgressiveProfile extends LitElement {
   }
 }
 
+/** Hosted builds: the form definition the server rendered (the element's `data-form`, JSON); undefined when absent or unreadable. */
+function readGivenForm(json: string | null): FormDefinition | undefined {
+  try {
+    const form = JSON.parse(json!);
+    return Array.isArray(form?.fields) ? form : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hosted builds: whether the user changed a server-rendered control (typed, ticked, chose) before the script ran. */
+function isChanged(control: HTMLInputElement | HTMLSelectElement): boolean {
+  if (control instanceof HTMLSelectElement) {
+    const initial = [...control.options].find((option) => option.defaultSelected) ?? control.options[0];
+    return control.value !== (initial?.value ?? '');
+  }
+  if (control.type === 'radio') return control.checked && !control.defaultChecked;
+  if (control.type === 'checkbox') return control.checked !== control.defaultChecked;
+  return control.value !== control.defaultValue || control.validity.badInput;
+}
+
 /** The string explaining a failure: `upstream_*` and unreadable answers share one; any code not known by name gets the generic one. */
 function messageKey(code: string): keyof Strings {
   if (code.startsWith('upstream_') || code === 'invalid_response') return 'upstream_error';
   return Object.hasOwn(WAYS_OUT, code) ? (code as keyof Strings) : 'generic';
-}
-
-/** The phone chunk's table; undefined when it fails to load or takes over 10 s (phone fields then take an international number). */
-function loadCallingCodes(): Promise<Readonly<Record<string, string>> | undefined> {
-  return Promise.race([
-    import('./calling-codes.js').then(
-      (chunk) => chunk.callingCodes,
-      () => undefined,
-    ),
-    new Promise<undefined>((resolve) => setTimeout(resolve, 10_000)),
-  ]);
 }
 
 // A top-level POST keeps the continue token out of URLs, history and referrers.
@@ -699,7 +753,9 @@ function postToContinue({ continueUrl, sessionToken }: SuccessDetail): void {
 }
 
 // The session token must not linger in the address bar, history or a bookmark. Only `state` and
-// `session_token` go; every other parameter and the hash stay exactly as they were.
+// `session_token` go; every other parameter and the hash stay exactly as they were. Called once the
+// form (or a notice) shows, not before: the browser takes milliseconds to update the address bar,
+// and the form need not wait for it.
 function removeSessionParams(): void {
   const pieces = location.search.slice(1).split('&');
   const kept = pieces.filter((piece) => !SESSION_PARAMS.includes([...new URLSearchParams(piece).keys()][0]));

@@ -169,7 +169,8 @@ export const es: Strings = {
   form_unavailable: 'No se pudo cargar el formulario.',
 };
 
-const languages: Readonly<Record<string, Strings>> = { en, es };
+/** The bundled languages, by primary language subtag. */
+export const languages: Readonly<Record<string, Strings>> = { en, es };
 
 /** `es-MX` → `es`. */
 export function primaryLanguage(lang: string): string {

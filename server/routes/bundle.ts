@@ -4,8 +4,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendTagged, tagBody } from '../http/etag.js';
 import { JAVASCRIPT_TYPE, JSON_TYPE } from '../http/media-types.js';
 
-/** The chunks the bundle imports by a relative URL, so from this server: `progressive-profile-calling-codes.js`. */
-export const WIDGET_CHUNK_NAME = /^progressive-profile-[a-z0-9-]+\.js$/u;
+/**
+ * The chunks the embed bundle imports by a relative URL, so from this server: the phone calling
+ * codes. Named one by one: dist/ also holds the hosted page's script (served by its own route) and
+ * the server's renderer (never sent).
+ */
+export const WIDGET_CHUNK_NAME = /^progressive-profile-calling-codes\.js$/u;
 
 /** `widgetScript` undefined (not built) answers a 404 that says how to build it. */
 export function createBundleHandler(widgetScript: string | Buffer | undefined) {

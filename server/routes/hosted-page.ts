@@ -1,9 +1,27 @@
-// GET /: the hosted page, so PROFILE_FORM_URL can point at the server itself: the widget, pointed
-// at this server, and nothing else. T1 sits in its URL until the widget strips it, hence the
-// strict policy: only our own script, connections only to ourselves, no framing, no referrer.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// GET /: the hosted page, so PROFILE_FORM_URL can point at the server itself. With T1 in its URL the
+// server verifies T1 (never spends it: single use is for /submit and /skip) and renders the form T1
+// asks for into the page (declarative shadow DOM, the element's own templates), so the form shows
+// as soon as the HTML does; its script (/progressive-profile-hosted.js) then hydrates it in place,
+// keeping whatever the user typed before it ran. An expired, malformed or forged T1 gets the
+// element's notice, rendered the same way, which needs no script. Without T1 (a reload: the widget
+// strips T1 from the address bar and keeps it in the tab) the page is the widget pointed at this
+// server, which finds the tab's session or explains that there is none.
+//
+// T1 sits in the URL until the widget strips it, hence the strict policy: only our own script and
+// styles, connections only to ourselves, no framing, no referrer; and no log line holds the query.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decodeJwt } from 'jose';
+import { selectFieldsToAsk } from '../../common/field-rules.js';
+import type { ElementRenderOptions } from '../../common/element-renderer.js';
+import type { FormDefinition } from '../../common/wire.js';
+import { RequestError } from '../http/errors.js';
 import { sendTagged, tagBody } from '../http/etag.js';
 import { CSS_TYPE, HTML_TYPE } from '../http/media-types.js';
+import { describeError } from '../ops/log.js';
+import { loadHostedPageAssets, type HostedPageAssets } from '../ssr/hosted-page-assets.js';
+import { choosePageLanguage } from '../ssr/page-language.js';
+import type { SessionTokenVerifier } from '../tokens/session-token.js';
+import { createBundleHandler } from './bundle.js';
 
 /**
  * No `form-action`: the widget's top-level POST to Auth0's /continue is redirected onwards by
@@ -13,8 +31,10 @@ export const HOSTED_PAGE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "connect-src 'self'",
-  // The page's own stylesheet (GET /hosted-page.css); the widget styles itself with constructable
-  // stylesheets, which style-src does not restrict. No inline style anywhere.
+  // The page's own stylesheet (GET /hosted-page.css) and the element's (GET /progressive-profile.css,
+  // linked from its server-rendered shadow root); once hydrated, or rendered in the browser, the
+  // widget styles itself with constructable stylesheets, which style-src does not restrict. No
+  // inline style anywhere.
   "style-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",
@@ -33,64 +53,173 @@ h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 @media (max-width: 34rem) { main { margin: 0; border-radius: 0; box-shadow: none; } }
 `;
 
-export interface HostedPageOptions {
-  /** This server's path (its prefix, or `/`): the widget's `endpoint`, resolved against the page. */
-  endpoint: string;
-  /** Path of the widget bundle on this server. */
-  scriptPath: string;
-  /** Path of the page's stylesheet on this server. */
-  stylesPath: string;
-  /** Path of GET /form, preloaded while the bundle downloads (the widget's first request). */
-  formPath: string;
+/** The page's own words (the form's are the widget's), in the widget's languages. */
+const PAGE_TEXT: Readonly<Record<string, { title: string; noScript: string }>> = {
+  en: { title: 'Complete your profile', noScript: 'This form needs JavaScript. Please enable it and reload the page.' },
+  es: { title: 'Completa tu perfil', noScript: 'Este formulario necesita JavaScript. Actívalo y vuelve a cargar la página.' },
+};
+
+export interface HostedPageRouteOptions {
+  /** The prefix the plugin is mounted at (`''` at the root). */
+  prefix: string;
+  /** The form definition (GET /form's). */
+  form: FormDefinition;
+  /** T1's verifier (the one /submit and /skip use); the page only verifies. */
+  verifier: SessionTokenVerifier;
+  /**
+   * The built renderer and script; undefined reads them from dist/ (loadHostedPageAssets), null
+   * means none: the page is then the widget alone, rendered in the browser.
+   */
+  assets?: HostedPageAssets | null;
 }
 
-/** The page for a server mounted at `prefix` (`''` at the root). */
-export function createHostedPageHandler(prefix: string) {
-  // A path, not an absolute URL: the Host header is the client's to choose, never echoed back.
-  const page = renderHostedPage({
+/**
+ * Registers GET / (the page), /hosted-page.css (its styles) and, when the page renders on the
+ * server, /progressive-profile.css (the element's styles) and /progressive-profile-hosted.js (its
+ * script). The page never answers with an error: what it cannot render on the server, the widget
+ * renders in the browser.
+ */
+export async function registerHostedPage(app: FastifyInstance, options: HostedPageRouteOptions): Promise<void> {
+  const { prefix, form, verifier } = options;
+  const assets = options.assets === undefined ? await loadHostedPageAssets() : options.assets;
+  const paths = {
     endpoint: prefix === '' ? '/' : prefix,
-    scriptPath: `${prefix}/progressive-profile.js`,
-    stylesPath: `${prefix}/hosted-page.css`,
-    formPath: `${prefix}/form`,
-  });
-  return async function handleHostedPage(_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    bundle: `${prefix}/progressive-profile.js`,
+    hostedScript: `${prefix}/progressive-profile-hosted.js`,
+    pageStyles: `${prefix}/hosted-page.css`,
+    elementStyles: `${prefix}/progressive-profile.css`,
+    form: `${prefix}/form`,
+  };
+  const languages = assets?.renderer.LANGUAGES ?? Object.keys(PAGE_TEXT);
+
+  app.get('/', async function handleHostedPage(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const query = request.query as Record<string, unknown>;
+    const state = typeof query.state === 'string' ? query.state : '';
+    const token = typeof query.session_token === 'string' ? query.session_token : '';
+    const acceptLanguage = request.headers['accept-language'];
+    let page: string | undefined;
+    if (assets && state && token) {
+      try {
+        page = await renderServerPage(assets, { state, token, acceptLanguage });
+      } catch (error) {
+        // A renderer bug must not cost the user the form: the browser renders it instead.
+        request.log.error({ err: describeError(error) }, 'hosted page: server rendering failed; the widget renders in the browser');
+      }
+    }
+    page ??= renderClientPage({ ...paths, lang: choosePageLanguage(undefined, acceptLanguage, languages) });
     return reply
       .header('cache-control', 'no-store')
       .header('content-security-policy', HOSTED_PAGE_CSP)
       .header('x-frame-options', 'DENY')
       .type(HTML_TYPE)
       .send(page);
-  };
+  });
+  app.get('/hosted-page.css', createStylesHandler(HOSTED_PAGE_STYLES));
+  if (!assets) return;
+  app.get('/progressive-profile.css', createStylesHandler(assets.renderer.ELEMENT_STYLES));
+  app.get('/progressive-profile-hosted.js', createBundleHandler(assets.script));
+  warmUp(assets.renderer, { endpoint: paths.endpoint, lang: 'en', stylesHref: paths.elementStyles, decision: { state: '-', sessionToken: WARM_UP_TOKEN, form } });
+
+  /** The page with the form (or the notice) rendered in; throws only on a renderer failure. */
+  async function renderServerPage(
+    { renderer }: HostedPageAssets,
+    { state, token, acceptLanguage }: { state: string; token: string; acceptLanguage: string | undefined },
+  ): Promise<string> {
+    let decision: ElementRenderOptions['decision'];
+    let claimedLanguage: unknown;
+    try {
+      const { claims } = await verifier.verify(token);
+      // Verified: its display claims are the Action's. `lang` is read from the payload as well,
+      // for a verifier that does not hand it over.
+      claimedLanguage = (claims as { lang?: unknown }).lang ?? decodeJwt(token).lang;
+      decision = { state, sessionToken: token, form: { ...form, fields: selectFieldsToAsk(form.fields, claims.fields) } };
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      decision = { problem: error.code };
+    }
+    const lang = choosePageLanguage(claimedLanguage, acceptLanguage, languages);
+    const element = renderer.renderElement({ endpoint: paths.endpoint, lang, stylesHref: paths.elementStyles, decision });
+    // A notice needs no script: its only way on is a link.
+    const scriptPath = 'form' in decision ? paths.hostedScript : undefined;
+    // The element's stylesheet holds up the form's first paint: asked for with the page's own,
+    // rather than once the parser reaches the shadow root that links it.
+    const head = `<link rel="preload" href="${escapeHtml(paths.elementStyles)}" as="style">`;
+    return renderPage({ lang, pageStyles: paths.pageStyles, scriptPath, element, needsScript: scriptPath !== undefined, head });
+  }
 }
 
-/** GET /hosted-page.css: the page's styles, cacheable and revalidated by their ETag. */
-export function createHostedPageStylesHandler() {
-  const tagged = tagBody(HOSTED_PAGE_STYLES, CSS_TYPE);
-  return async function handleHostedPageStyles(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+// A token of no claims, to render the whole form once at start: its display claims are all the
+// element reads of it, and the render is thrown away.
+const WARM_UP_TOKEN = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.-`;
+
+/**
+ * Renders the form once before the first request does: the renderer's first run compiles its code
+ * and parses every template (tens of milliseconds the first user would otherwise wait).
+ */
+function warmUp(renderer: HostedPageAssets['renderer'], options: ElementRenderOptions): void {
+  try {
+    renderer.renderElement(options);
+  } catch {
+    // The page's own render reports the failure, and the browser renders the form instead.
+  }
+}
+
+/** GET /hosted-page.css and /progressive-profile.css: cacheable and revalidated by their ETag. */
+function createStylesHandler(styles: string) {
+  const tagged = tagBody(styles, CSS_TYPE);
+  return async function handleStyles(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     void reply.header('cache-control', 'public, max-age=60, must-revalidate');
     return sendTagged(request, reply, tagged);
   };
 }
 
-export function renderHostedPage({ endpoint, scriptPath, stylesPath, formPath }: HostedPageOptions): string {
+export interface ClientPageOptions {
+  /** The page's language (the element follows it unless the tab's T1 names another). */
+  lang: string;
+  /** This server's path (its prefix, or `/`): the widget's `endpoint`, resolved against the page. */
+  endpoint: string;
+  /** Path of the widget bundle on this server. */
+  bundle: string;
+  /** Path of the page's stylesheet on this server. */
+  pageStyles: string;
+  /** Path of GET /form, preloaded while the bundle downloads (the widget's first request). */
+  form: string;
+}
+
+/** The page without T1 (or without a server renderer): the widget, which renders in the browser. */
+export function renderClientPage({ lang, endpoint, bundle, pageStyles, form }: ClientPageOptions): string {
+  // A path, not an absolute URL: the Host header is the client's to choose, never echoed back.
+  const element = `<progressive-profile endpoint="${escapeHtml(endpoint)}"></progressive-profile>`;
+  const head = `<link rel="preload" href="${escapeHtml(form)}" as="fetch" crossorigin>`;
+  return renderPage({ lang, pageStyles, scriptPath: bundle, element, needsScript: true, head });
+}
+
+function renderPage(options: {
+  lang: string;
+  pageStyles: string;
+  scriptPath: string | undefined;
+  element: string;
+  needsScript: boolean;
+  head?: string;
+}): string {
+  const { lang, pageStyles, scriptPath, element, needsScript, head = '' } = options;
+  const text = PAGE_TEXT[lang.split('-')[0].toLowerCase()] ?? PAGE_TEXT.en;
+  const script = scriptPath ? `\n<script type="module" src="${escapeHtml(scriptPath)}"></script>` : '';
   return `<!doctype html>
-<html lang="en">
+<html lang="${escapeHtml(lang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="color-scheme" content="light dark">
-<title>Complete your profile</title>
+<title>${escapeHtml(text.title)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${escapeHtml(stylesPath)}">
-<script type="module" src="${escapeHtml(scriptPath)}"></script>
-<link rel="preload" href="${escapeHtml(formPath)}" as="fetch" crossorigin>
+<link rel="stylesheet" href="${escapeHtml(pageStyles)}">${script}${head ? `\n${head}` : ''}
 </head>
 <body>
 <main>
-<h1>Complete your profile</h1>
-<progressive-profile endpoint="${escapeHtml(endpoint)}"></progressive-profile>
-<noscript><p>This form needs JavaScript. Please enable it and reload the page.</p></noscript>
+<h1>${escapeHtml(text.title)}</h1>
+${element}${needsScript ? `\n<noscript><p>${escapeHtml(text.noScript)}</p></noscript>` : ''}
 </main>
 </body>
 </html>

@@ -1,0 +1,58 @@
+// A site owner's page embedding the widget, as the README shows it: the script tag and the element
+// pointed at the Progressive Profile server on another origin, with GET /form preloaded beside
+// the bundle, in the same page chrome as the floor (bench/plain-page.ts). Served from this process
+// on a port of its own (its own origin: the server's ALLOWED_ORIGINS must list it).
+import { createServer, type Server } from 'node:http';
+
+export interface EmbedPageServer {
+  readonly origin: string;
+  /** Points the page at the server (known only once the server, which must allow this origin, runs). */
+  setServerOrigin(origin: string): void;
+  close(): Promise<void>;
+}
+
+export function renderEmbedPage(serverOrigin: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Complete your profile</title>
+<style>
+body { margin: 0; font-family: system-ui, sans-serif; background: #f6f7f9; color: #1b1f24; }
+main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+</style>
+<script type="module" src="${serverOrigin}/progressive-profile.js"></script>
+<link rel="preload" href="${serverOrigin}/form" as="fetch" crossorigin>
+</head>
+<body>
+<main>
+<h1>Complete your profile</h1>
+<progressive-profile endpoint="${serverOrigin}"></progressive-profile>
+</main>
+</body>
+</html>
+`;
+}
+
+export async function startEmbedPageServer(): Promise<EmbedPageServer> {
+  let page = '';
+  const server: Server = createServer((request, response) => {
+    if (!request.url?.startsWith('/?') && request.url !== '/') {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    setServerOrigin(origin) {
+      page = renderEmbedPage(origin);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
