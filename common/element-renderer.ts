@@ -10,6 +10,8 @@ export interface ElementRenderOptions {
   readonly lang: string;
   /** Where the server serves `ELEMENT_STYLES` (a path or URL, written into the page escaped). */
   readonly stylesHref: string;
+  /** The element's `restart-url`: where "Sign in again" and "Back to the app" lead (RESTART_URL). */
+  readonly restartUrl?: string;
   /**
    * What the server decided: the login (`state` and the verified session token, which stay in
    * memory: only their display claims show) and the form it asks for, or a problem (a wire code

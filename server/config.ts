@@ -46,6 +46,8 @@ export interface Config {
   readonly validationHookTimeout: number;
   /** METRICS_PORT: Prometheus metrics at GET /metrics on this port of HOST; undefined: off. */
   readonly metricsPort?: number;
+  /** RESTART_URL: where the hosted page's "Sign in again" and "Back to the app" lead; undefined: the page's own default. */
+  readonly restartUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -118,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const validationHook = readValidationHook(read('VALIDATION_HOOK_URL'), vars.VALIDATION_HOOK_SECRET);
   const port = parseNumber('PORT', read('PORT'), { fallback: 3000, min: 0, max: 65_535, integer: true });
   const metricsPort = readMetricsPort(read('METRICS_PORT'), port);
+  const restartUrl = readRestartUrl(read('RESTART_URL'));
 
   return {
     tenant,
@@ -140,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       fallback: 3, min: 0, max: 10, integer: false,
     }),
     ...(metricsPort === undefined ? {} : { metricsPort }),
+    ...(restartUrl === undefined ? {} : { restartUrl }),
   };
 }
 
@@ -269,6 +273,29 @@ function readValidationHook(rawUrl: string | undefined, rawSecret: string | unde
     throw new ConfigError('VALIDATION_HOOK_SECRET', `is required with VALIDATION_HOOK_URL (a random secret of at least ${MIN_SECRET_BYTES} bytes)`);
   }
   return { url: url.href, secret };
+}
+
+/**
+ * RESTART_URL: your application's sign-in route, where the hosted page sends a user whose session
+ * ended. An https URL (http only on this machine), or a path of the server's own origin.
+ */
+function readRestartUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const variable = 'RESTART_URL';
+  if (raw.startsWith('/') && !raw.startsWith('//')) {
+    if (/[\s\u0000-\u001f\\]/u.test(raw)) throw new ConfigError(variable, 'must be a path such as /login or an https URL such as https://app.example.com/login');
+    return raw;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, 'must be a path such as /login or an https URL such as https://app.example.com/login');
+  }
+  if (url.username !== '' || url.password !== '') throw new ConfigError(variable, 'must not carry credentials');
+  if (url.protocol === 'http:' && LOOPBACK_HOSTNAMES.has(url.hostname)) return url.href;
+  if (url.protocol !== 'https:') throw new ConfigError(variable, 'must be an https URL (http only for 127.0.0.1 or localhost) or a path');
+  return url.href;
 }
 
 /** METRICS_PORT: a port of its own (Prometheus must know it), never the public one. */

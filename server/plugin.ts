@@ -141,7 +141,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   const publicForm = withPasswordPolicy(config.form, deps.passwordPolicy);
   app.get('/healthz', createHealthHandler(store));
   app.get('/form', createFormHandler(publicForm));
-  await registerHostedPage(app, { prefix, form: publicForm, verifier, assets: deps.hostedPage });
+  await registerHostedPage(app, { prefix, form: publicForm, verifier, restartUrl: config.restartUrl, assets: deps.hostedPage });
   app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
   for (const [name, chunk] of Object.entries(deps.widgetChunks ?? {})) {
     if (!WIDGET_CHUNK_NAME.test(name)) throw new TypeError(`deps.widgetChunks: "${name}" is not a chunk the bundle imports`);

@@ -50,11 +50,12 @@ function rendererLinking(href: string): typeof LitElementRenderer {
  * holding what it shows for the decision (the form, or the notice explaining the problem). Its
  * first render in the browser reads `data-form` / `data-problem` and hydrates this one.
  */
-export function renderElement({ endpoint, lang, stylesHref, decision }: ElementRenderOptions): string {
+export function renderElement({ endpoint, lang, stylesHref, restartUrl, decision }: ElementRenderOptions): string {
   const given = 'form' in decision ? decision : undefined;
   const template = html`<progressive-profile
     endpoint=${endpoint}
     lang=${lang}
+    restart-url=${restartUrl ?? nothing}
     data-form=${given ? JSON.stringify(given.form) : nothing}
     data-problem=${'problem' in decision ? decision.problem : nothing}
     .state=${given?.state}

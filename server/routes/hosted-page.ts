@@ -66,6 +66,8 @@ export interface HostedPageRouteOptions {
   form: FormDefinition;
   /** T1's verifier (the one /submit and /skip use); the page only verifies. */
   verifier: SessionTokenVerifier;
+  /** RESTART_URL: where the page's "Sign in again" and "Back to the app" lead. */
+  restartUrl?: string;
   /**
    * The built renderer and script; undefined reads them from dist/ (loadHostedPageAssets), null
    * means none: the page is then the widget alone, rendered in the browser.
@@ -80,7 +82,7 @@ export interface HostedPageRouteOptions {
  * renders in the browser.
  */
 export async function registerHostedPage(app: FastifyInstance, options: HostedPageRouteOptions): Promise<void> {
-  const { prefix, form, verifier } = options;
+  const { prefix, form, verifier, restartUrl } = options;
   const assets = options.assets === undefined ? await loadHostedPageAssets() : options.assets;
   const paths = {
     endpoint: prefix === '' ? '/' : prefix,
@@ -106,7 +108,7 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
         request.log.error({ err: describeError(error) }, 'hosted page: server rendering failed; the widget renders in the browser');
       }
     }
-    page ??= renderClientPage({ ...paths, lang: choosePageLanguage(undefined, acceptLanguage, languages) });
+    page ??= renderClientPage({ ...paths, restartUrl, lang: choosePageLanguage(undefined, acceptLanguage, languages) });
     return reply
       .header('cache-control', 'no-store')
       .header('content-security-policy', HOSTED_PAGE_CSP)
@@ -118,7 +120,7 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
   if (!assets) return;
   app.get('/progressive-profile.css', createStylesHandler(assets.renderer.ELEMENT_STYLES));
   app.get('/progressive-profile-hosted.js', createBundleHandler(assets.script));
-  warmUp(assets.renderer, { endpoint: paths.endpoint, lang: 'en', stylesHref: paths.elementStyles, decision: { state: '-', sessionToken: WARM_UP_TOKEN, form } });
+  warmUp(assets.renderer, { endpoint: paths.endpoint, lang: 'en', stylesHref: paths.elementStyles, restartUrl, decision: { state: '-', sessionToken: WARM_UP_TOKEN, form } });
 
   /** The page with the form (or the notice) rendered in; throws only on a renderer failure. */
   async function renderServerPage(
@@ -138,7 +140,7 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
       decision = { problem: error.code };
     }
     const lang = choosePageLanguage(claimedLanguage, acceptLanguage, languages);
-    const element = renderer.renderElement({ endpoint: paths.endpoint, lang, stylesHref: paths.elementStyles, decision });
+    const element = renderer.renderElement({ endpoint: paths.endpoint, lang, stylesHref: paths.elementStyles, restartUrl, decision });
     // A notice needs no script: its only way on is a link.
     const scriptPath = 'form' in decision ? paths.hostedScript : undefined;
     // The element's stylesheet holds up the form's first paint: asked for with the page's own,
@@ -184,12 +186,15 @@ export interface ClientPageOptions {
   pageStyles: string;
   /** Path of GET /form, preloaded while the bundle downloads (the widget's first request). */
   form: string;
+  /** RESTART_URL, when set: the widget's `restart-url`. */
+  restartUrl?: string;
 }
 
 /** The page without T1 (or without a server renderer): the widget, which renders in the browser. */
-export function renderClientPage({ lang, endpoint, bundle, pageStyles, form }: ClientPageOptions): string {
+export function renderClientPage({ lang, endpoint, bundle, pageStyles, form, restartUrl }: ClientPageOptions): string {
   // A path, not an absolute URL: the Host header is the client's to choose, never echoed back.
-  const element = `<progressive-profile endpoint="${escapeHtml(endpoint)}"></progressive-profile>`;
+  const restart = restartUrl === undefined ? '' : ` restart-url="${escapeHtml(restartUrl)}"`;
+  const element = `<progressive-profile endpoint="${escapeHtml(endpoint)}"${restart}></progressive-profile>`;
   const head = `<link rel="preload" href="${escapeHtml(form)}" as="fetch" crossorigin>`;
   return renderPage({ lang, pageStyles, scriptPath: bundle, element, needsScript: true, head });
 }

@@ -231,3 +231,23 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/field "password": account linking needs AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET/);
   });
 });
+
+describe('RESTART_URL', () => {
+  it('takes an https URL or a path of the server, and http only on this machine', () => {
+    expect(load({ RESTART_URL: 'https://app.example.com/login' }).restartUrl).toBe('https://app.example.com/login');
+    expect(load({ RESTART_URL: '/login?back=1' }).restartUrl).toBe('/login?back=1');
+    expect(load({ RESTART_URL: 'http://127.0.0.1:8080/login' }).restartUrl).toBe('http://127.0.0.1:8080/login');
+    expect(load({}).restartUrl).toBeUndefined();
+  });
+
+  it.each([
+    ['http://app.example.com/login', /https URL \(http only for 127\.0\.0\.1 or localhost\)/],
+    ['javascript:alert(1)', /https URL/],
+    ['//evil.example/login', /a path such as \/login/],
+    ['app.example.com/login', /a path such as \/login/],
+    ['https://user:pass@app.example.com/', /credentials/],
+  ])('refuses %s, naming RESTART_URL', (value, problem) => {
+    expect(() => load({ RESTART_URL: value })).toThrow(problem);
+    expect(() => load({ RESTART_URL: value })).toThrow(/^RESTART_URL: /);
+  });
+});

@@ -138,6 +138,16 @@ describe('GET / with an unusable T1', () => {
     });
   }
 
+  it('sends "Sign in again" to RESTART_URL, on the server-rendered notice and on the widget alone', async () => {
+    const app = setup({ restartUrl: 'https://app.example.com/login' }, { hostedPage: built.assets, widgetScript: WIDGET }).app;
+    const notice = await app.inject({ url: `/?state=S1&session_token=not.a-token` });
+    expect(shadowOf(notice.body)).toContain('<a part="restart-link" href="https://app.example.com/login">');
+    const alone = await app.inject({ url: '/' });
+    expect(alone.body).toContain('<progressive-profile endpoint="/" restart-url="https://app.example.com/login"></progressive-profile>');
+    const form = await app.inject({ url: `/?state=S1&session_token=${await mintSessionToken()}` });
+    expect(form.body).toMatch(/<progressive-profile[^>]* restart-url="https:\/\/app\.example\.com\/login"/u);
+  });
+
   it('renders the widget alone when T1 is missing: the tab may hold the session (a reload), else it says so', async () => {
     for (const query of ['', '?state=S1', `?session_token=${await mintSessionToken()}`]) {
       const response = await getPage(query);
