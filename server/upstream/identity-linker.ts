@@ -110,16 +110,8 @@ export function createIdentityLinker(options: IdentityLinkerOptions): IdentityLi
   /** Users this linker created for `primaryId` that are still unlinked (a create that answered late). */
   async function findUnlinkedCreations(primaryId: string, email: string, budget: UpstreamBudget): Promise<string[]> {
     const q = `app_metadata.${escapeLucene(LINK_MARKER)}:"${escapeLucene(primaryId)}"`;
-    const page = await api.call(
-      'search_users',
-      (requestOptions) =>
-        client.users.list(
-          { q, search_engine: 'v3', fields: 'user_id,email,identities', include_fields: true, per_page: ORPHAN_PAGE_SIZE, page: 0 },
-          requestOptions,
-        ),
-      budget,
-    );
-    return page.data
+    const users = await api.searchUsers(q, 'user_id,email,identities', ORPHAN_PAGE_SIZE, budget);
+    return users
       .filter(
         (user) =>
           typeof user.user_id === 'string' &&

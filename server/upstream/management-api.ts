@@ -74,6 +74,11 @@ export interface ManagementApi {
    * `translateRefusal` made of a 4xx.
    */
   call<T>(operation: string, call: (requestOptions: SdkRequestOptions) => Promise<T>, budget: UpstreamBudget, options?: CallOptions): Promise<T>;
+  /**
+   * Auth0's user search (v3, eventually consistent: it lags behind writes) for the Lucene query
+   * `q`: the first page of at most `perPage` users, with only `fields`.
+   */
+  searchUsers(q: string, fields: string, perPage: number, budget: UpstreamBudget): Promise<Management.UserResponseSchema[]>;
   /** Fetches a token now if none is cached, and answers the scopes the tenant granted with the last one. */
   readGrantedScopes(budget: UpstreamBudget): Promise<ReadonlySet<string>>;
   /** The required scopes the last granted token lacks; undefined before any token was granted. */
@@ -224,6 +229,14 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
   return {
     client,
     call,
+    async searchUsers(q, fields, perPage, budget) {
+      const page = await call(
+        'search_users',
+        (requestOptions) => client.users.list({ q, search_engine: 'v3', fields, include_fields: true, per_page: perPage, page: 0 }, requestOptions),
+        budget,
+      );
+      return page.data;
+    },
     async readGrantedScopes(budget) {
       await call('get_token', () => tokens.getAccessToken(), budget);
       return grantedScopes ?? new Set();

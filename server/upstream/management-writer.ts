@@ -36,17 +36,9 @@ export function createManagementWriter(source: ManagementApi | ManagementApiOpti
         throw new TypeError('isValueTaken: value must be a string, number or boolean');
       }
       const q = `${target}.${escapeLucene(fieldId)}:"${escapeLucene(String(value))}"`;
-      const page = await api.call(
-        'search_users',
-        (requestOptions) =>
-          client.users.list(
-            { q, search_engine: 'v3', fields: 'user_id', include_fields: true, per_page: SEARCH_PAGE_SIZE, page: 0 },
-            requestOptions,
-          ),
-        writeOptions,
-      );
+      const users = await api.searchUsers(q, 'user_id', SEARCH_PAGE_SIZE, writeOptions);
       // Two rows suffice: if one is this user, the other is someone else.
-      return page.data.some((user) => user.user_id !== userId);
+      return users.some((user) => user.user_id !== userId);
     },
 
     close(): void {
