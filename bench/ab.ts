@@ -17,6 +17,7 @@ const USAGE = `Usage: npx tsx bench/ab.ts [--base REF] [--base-env K=V,…] [--e
   --rounds       rounds of (bare, A, B), default 8
   --duration     seconds per load run, default 4
   --connections  autocannon connections, default 20
+  --restart      rounds after which both servers restart (their in-memory stores fill up), default 4
 Prints each round and the medians (min–max): A/bare, B/bare and B/A.`;
 
 const args = process.argv.slice(2);
@@ -34,6 +35,7 @@ const base = option('base') ?? 'HEAD';
 const rounds = Number(option('rounds') ?? 8);
 const duration = Number(option('duration') ?? 4);
 const connections = Number(option('connections') ?? 20);
+const restartEvery = Number(option('restart') ?? 4);
 const baseEnv = toEnv(option('base-env'));
 const env = toEnv(option('env'));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -54,29 +56,39 @@ async function main(): Promise<void> {
   try {
     const bare = await startBareChild();
     children.push(bare);
-    const serverA = await startAppChild({ setup, label: `server A (${base})`, compiledDir: compiledBase, extraEnv: baseEnv });
-    children.push(serverA);
-    const serverB = await startAppChild({ setup, label: 'server B (this checkout)', extraEnv: env });
-    children.push(serverB);
     const minter = await createTokenMinter({ secret: setup.sessionTokenSecret, issuer: ACTION_MODE_TENANT.host, lifetimeSeconds: 600 });
     const barePool = BodyPool.cycling(await minter.mintBodies(1000, USERS));
+    await runLoad({ origin: bare.origin, pool: barePool, connections, amount: 3000 });
     const pools = { a: new BodyPool(), b: new BodyPool() };
     for (const pool of Object.values(pools)) pool.refillWhenLow(2000, () => minter.mintBodies(2000, USERS));
-    const origins = { a: serverA.origin, b: serverB.origin };
-    // Warm-up: the JIT of all three.
-    await runLoad({ origin: bare.origin, pool: barePool, connections, amount: 3000 });
+    const servers: Partial<Record<'a' | 'b', Child>> = {};
     let expected = 0;
-    for (const key of ['a', 'b'] as const) {
-      pools[key].refill(await minter.mintBodies(3000, USERS));
-      expected = Math.max(expected, (await runLoad({ origin: origins[key], pool: pools[key], connections, amount: 3000 })).requestsPerSecond);
-    }
+    // Both servers afresh, warmed up (the JIT): a store holds 100,000 used T1s at most.
+    const startServers = async () => {
+      for (const key of ['a', 'b'] as const) {
+        const old = servers[key];
+        if (old) {
+          await stopAll([old]);
+          children.splice(children.indexOf(old), 1);
+        }
+        const server =
+          key === 'a'
+            ? await startAppChild({ setup, label: `server A (${base})`, compiledDir: compiledBase, extraEnv: baseEnv })
+            : await startAppChild({ setup, label: 'server B (this checkout)', extraEnv: env });
+        children.push(server);
+        servers[key] = server;
+        pools[key].refill(await minter.mintBodies(3000, USERS));
+        expected = Math.max(expected, (await runLoad({ origin: server.origin, pool: pools[key], connections, amount: 3000 })).requestsPerSecond);
+      }
+    };
     for (let round = 1; round <= rounds; round += 1) {
+      if ((round - 1) % restartEvery === 0) await startServers();
       for (const key of ['a', 'b'] as const) await topUp(pools[key], minter, expected);
       const bareRun = await runLoad({ origin: bare.origin, pool: barePool, connections, duration });
       const order = round % 2 === 1 ? (['a', 'b'] as const) : (['b', 'a'] as const);
       const measured: Record<string, number> = {};
       for (const key of order) {
-        const run = await runLoad({ origin: origins[key], pool: pools[key], connections, duration });
+        const run = await runLoad({ origin: servers[key]!.origin, pool: pools[key], connections, duration });
         if (run.errors > 0) log(`  round ${round}: server ${key.toUpperCase()} answered ${run.errors} non-2xx (${JSON.stringify(run.statusCodes)})`);
         measured[key] = run.requestsPerSecond;
         expected = Math.max(expected, run.requestsPerSecond);
