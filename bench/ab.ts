@@ -10,8 +10,9 @@ import { ACTION_MODE_TENANT, createServerSetup, startAppChild, startBareChild } 
 import { summarize, type Summary } from './stats.js';
 import { BENCH_VALUES, BodyPool, benchUserIds, createTokenMinter, type TokenMinter } from './tokens.js';
 
-const USAGE = `Usage: npx tsx bench/ab.ts [--base REF] [--base-env K=V,…] [--env K=V,…] [--rounds N] [--duration S] [--connections N]
-  --base         the git ref server A is built from (default HEAD); server B is this checkout as it is
+const USAGE = `Usage: npx tsx bench/ab.ts [--base REF] [--candidate REF] [--base-env K=V,…] [--env K=V,…] [--rounds N] [--duration S] [--connections N]
+  --base         the git ref server A is built from (default HEAD)
+  --candidate    the git ref server B is built from (default: this checkout as it is, uncommitted changes too)
   --base-env     extra environment variables of server A (e.g. UV_THREADPOOL_SIZE=2)
   --env          extra environment variables of server B
   --rounds       rounds of (bare, A, B), default 8
@@ -32,6 +33,7 @@ const option = (name: string): string | undefined => {
 const toEnv = (text: string | undefined): Record<string, string> =>
   Object.fromEntries((text ? text.split(',') : []).map((pair) => pair.split('=', 2) as [string, string]));
 const base = option('base') ?? 'HEAD';
+const candidate = option('candidate');
 const rounds = Number(option('rounds') ?? 8);
 const duration = Number(option('duration') ?? 4);
 const connections = Number(option('connections') ?? 20);
@@ -47,8 +49,10 @@ async function topUp(pool: BodyPool, minter: TokenMinter, rate: number): Promise
 }
 
 async function main(): Promise<void> {
-  log(`A/B: ${base} (A) against this checkout (B); ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at start`);
+  const candidateName = candidate ?? 'this checkout';
+  log(`A/B: ${base} (A) against ${candidateName} (B); ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at start`);
   const compiledBase = await ensureCompiledRef(base);
+  const compiledCandidate = candidate === undefined ? undefined : await ensureCompiledRef(candidate);
   const setup = createServerSetup();
   const children: Child[] = [];
   const ratios = { a: [] as number[], b: [] as number[], ba: [] as number[] };
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
         const server =
           key === 'a'
             ? await startAppChild({ setup, label: `server A (${base})`, compiledDir: compiledBase, extraEnv: baseEnv })
-            : await startAppChild({ setup, label: 'server B (this checkout)', extraEnv: env });
+            : await startAppChild({ setup, label: `server B (${candidateName})`, compiledDir: compiledCandidate, extraEnv: env });
         children.push(server);
         servers[key] = server;
         pools[key].refill(await minter.mintBodies(3000, USERS));
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
   }
   const show = (label: string, summary: Summary, digits: number) =>
     console.log(`${label.padEnd(22)} median ${summary.median.toFixed(digits)}  (${summary.min.toFixed(digits)}–${summary.max.toFixed(digits)})`);
-  console.log(`A = ${base}${Object.keys(baseEnv).length ? ` ${JSON.stringify(baseEnv)}` : ''}; B = this checkout${Object.keys(env).length ? ` ${JSON.stringify(env)}` : ''}; ${rounds} rounds of ${duration} s, ${connections} connections`);
+  console.log(`A = ${base}${Object.keys(baseEnv).length ? ` ${JSON.stringify(baseEnv)}` : ''}; B = ${candidateName}${Object.keys(env).length ? ` ${JSON.stringify(env)}` : ''}; ${rounds} rounds of ${duration} s, ${connections} connections`);
   show('bare req/s', summarize(rates.bare), 0);
   show('A req/s', summarize(rates.a), 0);
   show('B req/s', summarize(rates.b), 0);
