@@ -116,12 +116,16 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   // At the root the 404 handler belongs to the host app (buildApp sets this one there).
   if (prefix !== '') app.setNotFoundHandler(handleNotFound);
 
-  await app.register(cors, {
-    origin: config.allowedOrigins.length > 0 ? [...config.allowedOrigins] : false,
-    methods: ['GET', 'HEAD', 'POST'],
-    allowedHeaders: ['content-type'],
-    maxAge: 600,
-  });
+  // No origin allowed: no CORS plugin at all (with `origin: false` its hook still ran on every
+  // request, and its preflight route answered the 404 the router answers without it).
+  if (config.allowedOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...config.allowedOrigins],
+      methods: ['GET', 'HEAD', 'POST'],
+      allowedHeaders: ['content-type'],
+      maxAge: 600,
+    });
+  }
   // One budget per client address shared by /submit and /skip: both spend a session token.
   let limitRate: ReturnType<typeof app.rateLimit> | undefined;
   if (config.rateLimit > 0) {
