@@ -11,7 +11,7 @@ import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
 import { handleError, handleNotFound, RequestError } from './http/errors.js';
 import { guardRequest, refuseWhileClosing } from './http/guard.js';
 import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
-import { createAnswerLog } from './ops/answer-log.js';
+import { createAnswerLog, isInfoLogged } from './ops/answer-log.js';
 import { instrumentApp, type Metrics } from './ops/metrics.js';
 import { createBundleHandler, WIDGET_CHUNK_NAME } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
@@ -142,6 +142,8 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   }
   const postOptions = { bodyLimit: BODY_LIMIT, ...(limitRate ? { onRequest: limitRate } : {}) };
 
+  // The answer line's hooks run only when it is written or its outcome counted.
+  const answerLog = { isLogged: isInfoLogged(app.log, (options as { logLevel?: string }).logLevel), metrics: deps.metrics };
   const publicForm = withPasswordPolicy(config.form, deps.passwordPolicy);
   app.get('/healthz', createHealthHandler(store));
   app.get('/form', createFormHandler(publicForm));
@@ -153,7 +155,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   }
   app.post<{ Body: SubmitBody }>(
     '/submit',
-    { ...postOptions, ...createAnswerLog('submit', deps.metrics), schema: { body: submitBodySchema } },
+    { ...postOptions, ...createAnswerLog('submit', answerLog), schema: { body: submitBodySchema } },
     createSubmitHandler({
       form: config.form,
       verifier,
@@ -170,7 +172,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   );
   app.post<{ Body: SkipBody }>(
     '/skip',
-    { ...postOptions, ...createAnswerLog('skip', deps.metrics), schema: { body: skipBodySchema } },
+    { ...postOptions, ...createAnswerLog('skip', answerLog), schema: { body: skipBodySchema } },
     createSkipHandler({ allowSkip: config.form.allow_skip, verifier, singleUse, signer }),
   );
 };
