@@ -10,7 +10,7 @@ import { listTenantHosts, type Config } from './config.js';
 import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
 import { handleError, handleNotFound, RequestError } from './http/errors.js';
 import { guardRequest, refuseWhileClosing } from './http/guard.js';
-import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
+import { continueResponseSchema, createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
 import { createAnswerLog, isInfoLogged } from './ops/answer-log.js';
 import { instrumentApp, type Metrics } from './ops/metrics.js';
 import { createBundleHandler, WIDGET_CHUNK_NAME } from './routes/bundle.js';
@@ -155,7 +155,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   }
   app.post<{ Body: SubmitBody }>(
     '/submit',
-    { ...postOptions, ...createAnswerLog('submit', answerLog), schema: { body: submitBodySchema } },
+    { ...postOptions, ...createAnswerLog('submit', answerLog), schema: { body: submitBodySchema, response: { 200: continueResponseSchema } } },
     createSubmitHandler({
       form: config.form,
       verifier,
@@ -172,7 +172,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   );
   app.post<{ Body: SkipBody }>(
     '/skip',
-    { ...postOptions, ...createAnswerLog('skip', answerLog), schema: { body: skipBodySchema } },
+    { ...postOptions, ...createAnswerLog('skip', answerLog), schema: { body: skipBodySchema, response: { 200: continueResponseSchema } } },
     createSkipHandler({ allowSkip: config.form.allow_skip, verifier, singleUse, signer }),
   );
 };
