@@ -148,11 +148,14 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   app.get('/healthz', createHealthHandler(store));
   app.get('/form', createFormHandler(publicForm));
   await registerHostedPage(app, { prefix, form: publicForm, verifier, restartUrl: config.restartUrl, assets: deps.hostedPage });
-  app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
-  for (const [name, chunk] of Object.entries(deps.widgetChunks ?? {})) {
+  const chunks = Object.entries(deps.widgetChunks ?? {});
+  for (const [name] of chunks) {
     if (!WIDGET_CHUNK_NAME.test(name)) throw new TypeError(`deps.widgetChunks: "${name}" is not a chunk the bundle imports`);
-    app.get(`/${name}`, createBundleHandler(chunk));
   }
+  // Compressed at start, all at once (off the event loop).
+  const [bundleHandler, ...chunkHandlers] = await Promise.all([deps.widgetScript, ...chunks.map(([, chunk]) => chunk)].map((script) => createBundleHandler(script)));
+  app.get('/progressive-profile.js', bundleHandler);
+  chunks.forEach(([name], index) => app.get(`/${name}`, chunkHandlers[index]));
   app.post<{ Body: SubmitBody }>(
     '/submit',
     { ...postOptions, ...createAnswerLog('submit', answerLog), schema: { body: submitBodySchema, response: { 200: continueResponseSchema } } },
