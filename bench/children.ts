@@ -30,6 +30,8 @@ export interface ChildOptions {
   /** Extra node flags, e.g. `--expose-gc`. */
   nodeFlags?: string[];
   label: string;
+  /** Where the compiled sources are (ensureCompiledRef); default: this checkout's, COMPILED_DIR. */
+  compiledDir?: string;
 }
 
 export interface Child {
@@ -70,7 +72,7 @@ function installExitHook(): void {
 export async function startChild(entry: string, options: ChildOptions): Promise<Child> {
   installExitHook();
   await ensureCompiled();
-  const child = fork(join(COMPILED_DIR, 'bench', `${entry}.js`), [], {
+  const child = fork(join(options.compiledDir ?? COMPILED_DIR, 'bench', `${entry}.js`), [], {
     execArgv: options.nodeFlags ?? [],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     cwd: BENCH_DIR,

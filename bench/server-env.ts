@@ -26,6 +26,8 @@ export interface AppChildOptions {
   extraEnv?: Record<string, string>;
   nodeFlags?: string[];
   label: string;
+  /** The server's sources compiled at another git ref (bench/ab.ts); default: this checkout's. */
+  compiledDir?: string;
 }
 
 export function startAppChild(options: AppChildOptions): Promise<Child> {
@@ -33,6 +35,7 @@ export function startAppChild(options: AppChildOptions): Promise<Child> {
   return startChild('server-process', {
     label: options.label,
     nodeFlags: options.nodeFlags,
+    compiledDir: options.compiledDir,
     env: {
       BENCH_TARGET: 'app',
       NODE_ENV: 'production',

@@ -10,8 +10,8 @@ import { listTenantHosts, type Config } from './config.js';
 import { acceptJsonBodiesOnly, BODY_LIMIT } from './http/body.js';
 import { handleError, handleNotFound, RequestError } from './http/errors.js';
 import { guardRequest, refuseWhileClosing } from './http/guard.js';
-import { createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
-import { createAnswerLog } from './ops/answer-log.js';
+import { continueResponseSchema, createValidatorCompiler, skipBodySchema, submitBodySchema, toShapeError, type SkipBody, type SubmitBody } from './http/schemas.js';
+import { createAnswerLog, isInfoLogged } from './ops/answer-log.js';
 import { instrumentApp, type Metrics } from './ops/metrics.js';
 import { createBundleHandler, WIDGET_CHUNK_NAME } from './routes/bundle.js';
 import { createFormHandler } from './routes/form.js';
@@ -116,12 +116,16 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   // At the root the 404 handler belongs to the host app (buildApp sets this one there).
   if (prefix !== '') app.setNotFoundHandler(handleNotFound);
 
-  await app.register(cors, {
-    origin: config.allowedOrigins.length > 0 ? [...config.allowedOrigins] : false,
-    methods: ['GET', 'HEAD', 'POST'],
-    allowedHeaders: ['content-type'],
-    maxAge: 600,
-  });
+  // No origin allowed: no CORS plugin at all (with `origin: false` its hook still ran on every
+  // request, and its preflight route answered the 404 the router answers without it).
+  if (config.allowedOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...config.allowedOrigins],
+      methods: ['GET', 'HEAD', 'POST'],
+      allowedHeaders: ['content-type'],
+      maxAge: 600,
+    });
+  }
   // One budget per client address shared by /submit and /skip: both spend a session token.
   let limitRate: ReturnType<typeof app.rateLimit> | undefined;
   if (config.rateLimit > 0) {
@@ -138,18 +142,23 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   }
   const postOptions = { bodyLimit: BODY_LIMIT, ...(limitRate ? { onRequest: limitRate } : {}) };
 
+  // The answer line's hooks run only when it is written or its outcome counted.
+  const answerLog = { isLogged: isInfoLogged(app.log, (options as { logLevel?: string }).logLevel), metrics: deps.metrics };
   const publicForm = withPasswordPolicy(config.form, deps.passwordPolicy);
   app.get('/healthz', createHealthHandler(store));
   app.get('/form', createFormHandler(publicForm));
   await registerHostedPage(app, { prefix, form: publicForm, verifier, restartUrl: config.restartUrl, assets: deps.hostedPage });
-  app.get('/progressive-profile.js', createBundleHandler(deps.widgetScript));
-  for (const [name, chunk] of Object.entries(deps.widgetChunks ?? {})) {
+  const chunks = Object.entries(deps.widgetChunks ?? {});
+  for (const [name] of chunks) {
     if (!WIDGET_CHUNK_NAME.test(name)) throw new TypeError(`deps.widgetChunks: "${name}" is not a chunk the bundle imports`);
-    app.get(`/${name}`, createBundleHandler(chunk));
   }
+  // Compressed at start, all at once (off the event loop).
+  const [bundleHandler, ...chunkHandlers] = await Promise.all([deps.widgetScript, ...chunks.map(([, chunk]) => chunk)].map((script) => createBundleHandler(script)));
+  app.get('/progressive-profile.js', bundleHandler);
+  chunks.forEach(([name], index) => app.get(`/${name}`, chunkHandlers[index]));
   app.post<{ Body: SubmitBody }>(
     '/submit',
-    { ...postOptions, ...createAnswerLog('submit', deps.metrics), schema: { body: submitBodySchema } },
+    { ...postOptions, ...createAnswerLog('submit', answerLog), schema: { body: submitBodySchema, response: { 200: continueResponseSchema } } },
     createSubmitHandler({
       form: config.form,
       verifier,
@@ -166,7 +175,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
   );
   app.post<{ Body: SkipBody }>(
     '/skip',
-    { ...postOptions, ...createAnswerLog('skip', deps.metrics), schema: { body: skipBodySchema } },
+    { ...postOptions, ...createAnswerLog('skip', answerLog), schema: { body: skipBodySchema, response: { 200: continueResponseSchema } } },
     createSkipHandler({ allowSkip: config.form.allow_skip, verifier, singleUse, signer }),
   );
 };

@@ -27,6 +27,18 @@ export interface PreparedSubmission {
   credentials?: { password: string; username?: string };
 }
 
+// Each form's fields by id, built once per form rather than once per submit.
+const fieldIndexes = new WeakMap<FormDefinition, ReadonlyMap<string, FieldDefinition>>();
+
+function indexFields(form: FormDefinition): ReadonlyMap<string, FieldDefinition> {
+  let index = fieldIndexes.get(form);
+  if (!index) {
+    index = new Map(form.fields.map((field) => [field.id, field]));
+    fieldIndexes.set(form, index);
+  }
+  return index;
+}
+
 // Keys that would reach Object.prototype if copied carelessly; JSON.parse makes them own properties.
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const USERNAME_ID = 'username';
@@ -40,7 +52,7 @@ export function parseSubmittedValues(form: FormDefinition, raw: unknown): Submit
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new RequestError('invalid_request', '"values" must be an object of field values.');
   }
-  const fieldsById = new Map(form.fields.map((field) => [field.id, field]));
+  const fieldsById = indexFields(form);
   const values: Record<string, FieldValue> = Object.create(null);
   for (const key of Object.keys(raw)) {
     const field = PROTOTYPE_KEYS.has(key) ? undefined : fieldsById.get(key);
@@ -66,8 +78,8 @@ export function prepareSubmission(askedFields: readonly FieldDefinition[], value
   const patch: { user_metadata?: Metadata; app_metadata?: Metadata } = {};
   const hookValues: Record<string, FieldValue> = {};
   let password: string | undefined;
-  // One time for every consent of the submit: the server's, never the client's.
-  const acceptedAt = new Date(clock.now()).toISOString();
+  // One time for every consent of the submit: the server's, never the client's (read once, when a consent is ticked).
+  let acceptedAt: string | undefined;
 
   for (const field of askedFields) {
     const submitted = Object.hasOwn(values, field.id) ? values[field.id] : undefined;
@@ -88,7 +100,7 @@ export function prepareSubmission(askedFields: readonly FieldDefinition[], value
       continue;
     }
     hookValues[field.id] = value;
-    const stored = field.type === 'consent' ? toConsentRecord(field, value, acceptedAt) : value;
+    const stored = field.type === 'consent' ? toConsentRecord(field, value, (acceptedAt ??= new Date(clock.now()).toISOString())) : value;
     if (stored !== undefined && field.target !== undefined) (patch[field.target] ??= {})[field.id] = stored;
   }
   if (Object.keys(errors).length > 0) throw invalidFields(errors);

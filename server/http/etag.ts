@@ -1,4 +1,5 @@
-// Answers revalidated by their ETag (GET /form, /hosted-page.css, /progressive-profile.js).
+// Answers revalidated by their ETag: GET /form here; the scripts and stylesheets, one ETag per
+// encoding, in static-asset.ts.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 

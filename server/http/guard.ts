@@ -1,6 +1,6 @@
 // What every request to the plugin meets first (`onRequest` hooks): the security headers on its
 // reply, whatever answers it later; a bound on the URL; a refusal once the app is shutting down.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { RequestError } from './errors.js';
 import { setSecurityHeaders } from './headers.js';
 
@@ -10,12 +10,17 @@ import { setSecurityHeaders } from './headers.js';
  */
 export const MAX_URL_LENGTH = 8 * 1024;
 
-/** Sets the security headers, then refuses a URL over MAX_URL_LENGTH (414 `invalid_request`). */
-export async function guardRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/**
+ * Sets the security headers, then refuses a URL over MAX_URL_LENGTH (414 `invalid_request`). A
+ * callback hook: it runs on every request, and an async one costs a promise each time.
+ */
+export function guardRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   setSecurityHeaders(reply);
   if (request.raw.url !== undefined && request.raw.url.length > MAX_URL_LENGTH) {
-    throw new RequestError('invalid_request', 'The address is too long.', { statusCode: 414 });
+    done(new RequestError('invalid_request', 'The address is too long.', { statusCode: 414 }));
+    return;
   }
+  done();
 }
 
 /**
@@ -28,9 +33,11 @@ export function refuseWhileClosing(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     isClosing = true;
   });
-  app.addHook('onRequest', async () => {
+  app.addHook('onRequest', (_request, _reply, done) => {
     if (isClosing) {
-      throw new RequestError('upstream_unavailable', 'The service is restarting. Please try again in a moment.', { retryAfter: 1 });
+      done(new RequestError('upstream_unavailable', 'The service is restarting. Please try again in a moment.', { retryAfter: 1 }));
+      return;
     }
+    done();
   });
 }

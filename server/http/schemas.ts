@@ -25,6 +25,17 @@ export const skipBodySchema = { type: 'object', allOf: [requireState, requireSes
 /** POST /submit */
 export const submitBodySchema = { type: 'object', allOf: [requireState, requireSessionToken, requireValues] } as const;
 
+/**
+ * The 200 answer of POST /submit and /skip (`ContinueResponse`): Fastify serializes it with a
+ * serializer compiled from this (fast-json-stringify) instead of `JSON.stringify`.
+ */
+export const continueResponseSchema = {
+  type: 'object',
+  required: ['continue_url', 'session_token'],
+  properties: { continue_url: { type: 'string' }, session_token: { type: 'string' } },
+  additionalProperties: false,
+} as const;
+
 export interface SkipBody {
   state: string;
   session_token: string;

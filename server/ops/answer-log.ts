@@ -4,7 +4,7 @@
 // and `jti` once T1 was verified, which ties the line to the Action's `redirect jti=…` line of
 // the same login. Never a token, a secret, a password or a submitted value: the line is built
 // from these fields only. The same outcome feeds the metrics' counters.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ERROR_CODES } from '../../common/wire.js';
 import type { AnswerRoute, Metrics } from './metrics.js';
 
@@ -37,33 +37,60 @@ export function hasAnswerLog(request: FastifyRequest): boolean {
   return request.routeOptions?.config?.progressiveProfileAnswerLog !== undefined;
 }
 
+// pino's levels, which Fastify's logger uses.
+const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
 /**
- * The route options that log `route`'s answers (and count them when `metrics` is given): its
- * `config` marker, an `onSend` that reads the wire code of an error answer, an `onResponse` that
- * writes the line at info level.
+ * Whether the answer lines would be written: `log` (the app's) at info level or below, or
+ * `routeLevel` (the plugin's `logLevel`, when registered with one) at info or below. Fastify's
+ * logger off (`logger: false`) has no level at all: false. Decided once, at start.
  */
-export function createAnswerLog(route: AnswerRoute, metrics?: Pick<Metrics, 'countAnswer'>) {
+export function isInfoLogged(log: FastifyBaseLogger, routeLevel?: string): boolean {
+  if (routeLevel !== undefined) return (LEVEL_VALUES[routeLevel] ?? Number.POSITIVE_INFINITY) <= LEVEL_VALUES.info;
+  if (typeof log.level !== 'string') return false;
+  const { isLevelEnabled } = log as { isLevelEnabled?: (level: string) => boolean };
+  if (typeof isLevelEnabled === 'function') return isLevelEnabled.call(log, 'info');
+  return (LEVEL_VALUES[log.level] ?? Number.POSITIVE_INFINITY) <= LEVEL_VALUES.info;
+}
+
+export interface AnswerLogOptions {
+  /** Whether the line is written (`isInfoLogged`); when false and nothing is counted, no hook runs at all. */
+  isLogged: boolean;
+  metrics?: Pick<Metrics, 'countAnswer'>;
+}
+
+/**
+ * The route options that log `route`'s answers and count them when `metrics` is given: its
+ * `config` marker, and, when there is a line to write or an answer to count, an `onSend` that
+ * reads the wire code of an error answer and an `onResponse` that writes the line at info level.
+ */
+export function createAnswerLog(route: AnswerRoute, { isLogged, metrics }: AnswerLogOptions) {
+  const config = { progressiveProfileAnswerLog: route };
+  if (!isLogged && !metrics) return { config };
   return {
-    config: { progressiveProfileAnswerLog: route },
-    async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+    config,
+    onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
       if (reply.statusCode !== 200) outcomes.set(request, readErrorCode(payload) ?? String(reply.statusCode));
-      return payload;
+      done(null, payload);
     },
-    async onResponse(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    onResponse(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
       const outcome = reply.statusCode === 200 ? 'ok' : (outcomes.get(request) ?? String(reply.statusCode));
-      const session = verifiedSessions.get(request);
-      request.log.info(
-        {
-          // The pattern, with the prefix when mounted under one: the metrics' `route` label too.
-          route: request.routeOptions.url ?? `/${route}`,
-          outcome,
-          status: reply.statusCode,
-          duration_ms: Math.round(reply.elapsedTime * 10) / 10,
-          ...(session ? { sub: session.sub, ...(session.jti === undefined ? {} : { jti: session.jti }) } : {}),
-        },
-        `${route} answered`,
-      );
+      if (isLogged) {
+        const session = verifiedSessions.get(request);
+        request.log.info(
+          {
+            // The pattern, with the prefix when mounted under one: the metrics' `route` label too.
+            route: request.routeOptions.url ?? `/${route}`,
+            outcome,
+            status: reply.statusCode,
+            duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+            ...(session ? { sub: session.sub, ...(session.jti === undefined ? {} : { jti: session.jti }) } : {}),
+          },
+          `${route} answered`,
+        );
+      }
       metrics?.countAnswer(route, outcome === 'ok' ? '200' : outcome);
+      done();
     },
   };
 }

@@ -139,8 +139,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 export function instrumentApp(app: FastifyInstance, metrics: Metrics, store: SingleUseStore): void {
   const unwatch = metrics.watchStore(store);
   app.addHook('onClose', async () => unwatch());
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.elapsedTime / 1000);
+    done();
   });
 }
 

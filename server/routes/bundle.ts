@@ -1,8 +1,8 @@
 // GET /progressive-profile.js: the widget bundle, loadable as a module script from any origin; and
 // the chunks it imports from beside itself (GET /progressive-profile-calling-codes.js), alike.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendTagged, tagBody } from '../http/etag.js';
 import { JAVASCRIPT_TYPE, JSON_TYPE } from '../http/media-types.js';
+import { prepareStaticAsset, sendStaticAsset } from '../http/static-asset.js';
 
 /**
  * The chunks the embed bundle imports by a relative URL, so from this server: the phone calling
@@ -11,9 +11,12 @@ import { JAVASCRIPT_TYPE, JSON_TYPE } from '../http/media-types.js';
  */
 export const WIDGET_CHUNK_NAME = /^progressive-profile-calling-codes\.js$/u;
 
-/** `widgetScript` undefined (not built) answers a 404 that says how to build it. */
-export function createBundleHandler(widgetScript: string | Buffer | undefined) {
-  const widget = widgetScript === undefined ? undefined : tagBody(widgetScript, JAVASCRIPT_TYPE);
+/**
+ * The handler of a script: compressed once here (brotli, gzip), then sent as the client accepts
+ * it. `script` undefined (not built) answers a 404 that says how to build it.
+ */
+export async function createBundleHandler(script: string | Buffer | undefined) {
+  const widget = script === undefined ? undefined : await prepareStaticAsset(script, JAVASCRIPT_TYPE);
   return async function handleBundle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     if (!widget) {
       return reply
@@ -27,6 +30,6 @@ export function createBundleHandler(widgetScript: string | Buffer | undefined) {
       .header('access-control-allow-origin', '*')
       .header('cross-origin-resource-policy', 'cross-origin')
       .header('cache-control', 'no-cache');
-    return sendTagged(request, reply, widget);
+    return sendStaticAsset(request, reply, widget);
   };
 }

@@ -15,8 +15,8 @@ import { selectFieldsToAsk } from '../../common/field-rules.js';
 import type { ElementRenderOptions } from '../../common/element-renderer.js';
 import type { FormDefinition } from '../../common/wire.js';
 import { RequestError } from '../http/errors.js';
-import { sendTagged, tagBody } from '../http/etag.js';
 import { CSS_TYPE, HTML_TYPE } from '../http/media-types.js';
+import { prepareStaticAsset, sendStaticAsset } from '../http/static-asset.js';
 import { describeError } from '../ops/log.js';
 import { loadHostedPageAssets, type HostedPageAssets } from '../ssr/hosted-page-assets.js';
 import { choosePageLanguage } from '../ssr/page-language.js';
@@ -116,10 +116,16 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
       .type(HTML_TYPE)
       .send(page);
   });
-  app.get('/hosted-page.css', createStylesHandler(HOSTED_PAGE_STYLES));
-  if (!assets) return;
-  app.get('/progressive-profile.css', createStylesHandler(assets.renderer.ELEMENT_STYLES));
-  app.get('/progressive-profile-hosted.js', createBundleHandler(assets.script));
+  // Compressed at start, all at once (off the event loop).
+  const [pageStylesHandler, elementStylesHandler, scriptHandler] = await Promise.all([
+    createStylesHandler(HOSTED_PAGE_STYLES),
+    assets && createStylesHandler(assets.renderer.ELEMENT_STYLES),
+    assets && createBundleHandler(assets.script),
+  ]);
+  app.get('/hosted-page.css', pageStylesHandler);
+  if (!assets || !elementStylesHandler || !scriptHandler) return;
+  app.get('/progressive-profile.css', elementStylesHandler);
+  app.get('/progressive-profile-hosted.js', scriptHandler);
   warmUp(assets.renderer, { endpoint: paths.endpoint, lang: 'en', stylesHref: paths.elementStyles, restartUrl, decision: { state: '-', sessionToken: WARM_UP_TOKEN, form } });
 
   /** The page with the form (or the notice) rendered in; throws only on a renderer failure. */
@@ -166,12 +172,12 @@ function warmUp(renderer: HostedPageAssets['renderer'], options: ElementRenderOp
   }
 }
 
-/** GET /hosted-page.css and /progressive-profile.css: cacheable and revalidated by their ETag. */
-function createStylesHandler(styles: string) {
-  const tagged = tagBody(styles, CSS_TYPE);
+/** GET /hosted-page.css and /progressive-profile.css: compressed, cacheable and revalidated by their ETag. */
+async function createStylesHandler(styles: string) {
+  const asset = await prepareStaticAsset(styles, CSS_TYPE);
   return async function handleStyles(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     void reply.header('cache-control', 'public, max-age=60, must-revalidate');
-    return sendTagged(request, reply, tagged);
+    return sendStaticAsset(request, reply, asset);
   };
 }
 

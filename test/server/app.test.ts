@@ -283,6 +283,21 @@ describe('CORS', () => {
     });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('grants no origin and answers a preflight 404 when ALLOWED_ORIGINS is empty', async () => {
+    const { app } = setup({ allowedOrigins: [] });
+    const response = await post(app, '/submit', await submitBody(), { origin: 'https://app.example.com' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/submit',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expectError(preflight, 404, 'not_found');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.headers['x-content-type-options']).toBe('nosniff');
+  });
 });
 
 describe('TRUST_PROXY', () => {

@@ -1,10 +1,13 @@
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startValidationHookReceiver } from '../../../demo/validation-hook.js';
 import { buildApp } from '../../../server/app.js';
 import { loadConfig } from '../../../server/config.js';
 import { RequestError } from '../../../server/http/errors.js';
+import { isInfoLogged } from '../../../server/ops/answer-log.js';
+import { progressiveProfile } from '../../../server/plugin.js';
 import { linkingForm, startLinkingTenant, STRONG_PASSWORD } from '../../support/linking.js';
 import { CLIENT_SECRET } from '../../support/management-emulator.js';
 import { startProfileServer } from '../../support/profile-server.js';
@@ -104,6 +107,37 @@ describe('the answer line of /submit and /skip', () => {
     expect(redirect).toHaveLength(1);
     const submitLine = parseLines(lines).find((line) => line.msg === 'submit answered');
     expect(submitLine).toMatchObject({ outcome: 'ok', sub: 'auth0|grace', jti: redirect[0] });
+  });
+});
+
+describe('whether the answer line is written (its hooks run only then, or when metrics count)', () => {
+  it('is written at info level and below, not above it nor with the logger off', () => {
+    const levels = ['trace', 'debug', 'info', 'warn', 'error', 'silent'].map((level) => isInfoLogged(Fastify({ logger: { level } }).log));
+    expect(levels).toEqual([true, true, true, false, false, false]);
+    expect(isInfoLogged(Fastify({ logger: false }).log)).toBe(false);
+  });
+
+  it("follows the level the plugin is registered with over the app's", async () => {
+    const { lines, stream } = captureLines();
+    const host = track(Fastify({ logger: { level: 'warn', stream } }));
+    await host.register(progressiveProfile, {
+      prefix: '/profile',
+      logLevel: 'info',
+      config: testConfig(),
+      deps: { clock: frozenClock(), profileWriter: new RecordingWriter() },
+    });
+    expect((await post(host, '/profile/submit', await submitBody())).statusCode).toBe(200);
+    expect(parseLines(lines).filter((line) => line.msg === 'submit answered')).toMatchObject([{ outcome: 'ok', route: '/profile/submit' }]);
+    expect(isInfoLogged(host.log, 'warn')).toBe(false);
+  });
+
+  it('is not written above info, and the answers stay the same', async () => {
+    const { lines, stream } = captureLines();
+    const app = track(buildApp(testConfig(), { clock: frozenClock(), profileWriter: new RecordingWriter() }, { logger: { level: 'warn', stream } }));
+    const body = await submitBody();
+    expect((await post(app, '/submit', body)).statusCode).toBe(200);
+    expect((await post(app, '/submit', body)).json().error).toBe('session_used');
+    expect(lines).toEqual([]);
   });
 });
 

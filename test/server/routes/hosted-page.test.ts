@@ -2,9 +2,10 @@
 // from the current sources), the notices, the language, the policy, the logs. What the page does
 // in a browser: hosted-page-browser.test.ts.
 import { Writable } from 'node:stream';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.js';
-import { HOSTED_PAGE_CSP } from '../../../server/routes/hosted-page.js';
+import { HOSTED_PAGE_CSP, HOSTED_PAGE_STYLES } from '../../../server/routes/hosted-page.js';
 import type { HostedPageAssets } from '../../../server/ssr/hosted-page-assets.js';
 import { choosePageLanguage, readAcceptLanguage } from '../../../server/ssr/page-language.js';
 import { closeApps, setup, track, WIDGET } from '../support/app.js';
@@ -298,6 +299,35 @@ describe('the hosted page\'s parts', () => {
     expect(response.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(response.headers['cache-control']).toBe('no-cache');
     expect(response.body).toBe(String(built.assets.script));
+  });
+});
+
+describe("the hosted page's parts, compressed", () => {
+  it.each([
+    ['/progressive-profile-hosted.js', () => String(built.assets.script)],
+    ['/progressive-profile.css', () => built.assets.renderer.ELEMENT_STYLES],
+    ['/hosted-page.css', () => HOSTED_PAGE_STYLES],
+  ])('sends %s in brotli and gzip to clients that accept them, decompressing to the same bytes', async (url, expected) => {
+    const app = hostedApp();
+    const plain = await app.inject(url);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    for (const [coding, decompress] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+      const response = await app.inject({ url, headers: { 'accept-encoding': coding } });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-encoding']).toBe(coding);
+      expect(response.headers.vary).toMatch(/(?:^|, )Accept-Encoding$/u);
+      expect(response.headers['content-type']).toBe(plain.headers['content-type']);
+      expect(decompress(response.rawPayload).toString()).toBe(expected());
+      expect(response.headers.etag).not.toBe(plain.headers.etag);
+      const again = await app.inject({ url, headers: { 'accept-encoding': coding, 'if-none-match': String(response.headers.etag) } });
+      expect(again.statusCode).toBe(304);
+    }
+  });
+
+  it('keeps the HTML page as it is, uncompressed', async () => {
+    const response = await getPage(`?state=S1&session_token=${await mintSessionToken()}`, { 'accept-encoding': 'gzip, br' });
+    expect(response.headers['content-encoding']).toBeUndefined();
+    expect(response.body).toMatch(/^<!doctype html>/u);
   });
 });
 
