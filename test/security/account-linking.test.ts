@@ -1,7 +1,6 @@
 // Account linking through POST /submit, as production wires it, against the emulated tenant over
 // real HTTP: each answer of the contract, nothing left behind in the tenant after a refusal or a
 // failure, and the password nowhere but in the database identity it was chosen for.
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../server/config.js';
 import { createServerDeps } from '../../server/deps.js';
@@ -12,6 +11,7 @@ import { CLIENT_ID, CLIENT_SECRET, startManagementEmulator, type RunningEmulator
 import { startProfileServer, type ProfileServer, type StartProfileServerOptions } from '../support/profile-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
 import { expectRefusal, mintSessionToken, verifyContinueToken } from './support.js';
+import { captureLines } from '../support/log-lines.js';
 
 const KATHERINE = 'github|1001';
 const DOROTHY = 'github|1002';
@@ -29,13 +29,7 @@ afterEach(async () => {
 async function setUp(options: { users?: ReturnType<typeof linkingUsers>; scope?: string; server?: Partial<StartProfileServerOptions> } = {}) {
   const tenant = await startLinkingTenant({ time, users: options.users, scope: options.scope });
   emulator = tenant;
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
+  const { lines, stream } = captureLines();
   const server = await startProfileServer({
     emulator: tenant,
     time,

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -17,6 +16,7 @@ import { locationOf, logIn, startTenant } from '../../demo/support.js';
 import { closeApps, post, submitBody, track } from '../support/app.js';
 import { CONTINUE_SECRET, RecordingWriter, SESSION_SECRET, frozenClock, mintSessionToken, testConfig } from '../support/fixtures.js';
 import { listenOnLoopback, sendRaw } from '../support/raw-http.js';
+import { captureLines } from '../../support/log-lines.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 
@@ -27,16 +27,6 @@ afterEach(async () => {
 });
 
 /** A stream that keeps every log line. */
-function captureLines(): { lines: string[]; stream: Writable } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, stream };
-}
 
 /** A line as written, and any JSON array of byte values in it as the text those bytes spell. */
 function readableForms(line: string): string[] {

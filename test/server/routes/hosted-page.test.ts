@@ -1,7 +1,6 @@
 // GET / as HTML: the form T1 asks for rendered on the server (with the hosted page's parts built
 // from the current sources), the notices, the language, the policy, the logs. What the page does
 // in a browser: hosted-page-browser.test.ts.
-import { Writable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.js';
@@ -11,6 +10,7 @@ import { choosePageLanguage, readAcceptLanguage } from '../../../server/ssr/page
 import { closeApps, setup, track, WIDGET } from '../support/app.js';
 import { frozenClock, mintSessionToken, NOW_SECONDS, RecordingWriter, testConfig } from '../support/fixtures.js';
 import { buildHostedPage, type BuiltHostedPage } from './hosted-page-build.js';
+import { captureLines } from '../../support/log-lines.js';
 
 let built: BuiltHostedPage;
 beforeAll(async () => {
@@ -168,13 +168,7 @@ describe('GET / with an unusable T1', () => {
   });
 
   it('renders the widget alone, and logs the failure without T1, when the renderer throws', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { lines, stream } = captureLines();
     const broken: HostedPageAssets = {
       ...built.assets,
       renderer: { ...built.assets.renderer, renderElement: () => { throw new Error('renderer bug'); } },
@@ -191,13 +185,7 @@ describe('GET / with an unusable T1', () => {
 
 describe('GET / and the logs', () => {
   it('writes no T1, no part of it and no query string to any log line', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { lines, stream } = captureLines();
     const app = track(buildApp(testConfig(), { clock: frozenClock(), hostedPage: built.assets, widgetScript: WIDGET }, { logger: { level: 'trace', stream } }));
     const tokens = [
       await mintSessionToken(),

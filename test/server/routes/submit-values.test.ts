@@ -1,11 +1,11 @@
 // The revision-2 values through POST /submit: consent, phone numbers, lists, the password of
 // account linking, and which fields a token asks for.
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.js';
 import { parseFormDefinition } from '../../../server/fields/form-definition.js';
 import { closeApps, continueClaims, expectError, post, setup, submitBody, track } from '../support/app.js';
 import { NOW_SECONDS, RecordingLinker, RecordingWriter, frozenClock, mintSessionToken, testConfig } from '../support/fixtures.js';
+import { captureLines } from '../../support/log-lines.js';
 
 afterEach(closeApps);
 
@@ -39,16 +39,6 @@ const PASSWORD = 'Correct-Horse-9';
 const SHORT_PASSWORD = 'Pw-7xQ';
 
 /** A stream that keeps every log line. */
-function captureLines(): { lines: string[]; stream: Writable } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, stream };
-}
 
 describe('POST /submit with the revision-2 types (Management API writes)', () => {
   it('stores a ticked consent as {version, accepted_at} by the server\'s clock, and an unticked optional one not at all', async () => {
