@@ -70,6 +70,10 @@ async function main(): Promise<void> {
   for (const [details, message] of earlyWarnings.splice(0)) server.log.warn(details, message);
   for (const warning of deps.startupWarnings) server.log.warn(warning);
   if (deps.widgetScript === undefined) server.log.warn('dist/progressive-profile.js not found: run `npm run build` to serve the widget');
+  if (config.restartUrl === undefined) {
+    // Without it, "Sign in again" on the server's own page leads back to that page.
+    server.log.warn('RESTART_URL is not set: the hosted page (GET /) leads "Sign in again" to its own address; when PROFILE_FORM_URL is this server, set RESTART_URL to your application\'s sign-in route');
+  }
 }
 
 await main();

@@ -68,6 +68,18 @@ describe('server/main.ts', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.output().stdout).not.toContain(secret);
+    const warning = run.output().stdout.split('\n').filter((line) => line.includes('RESTART_URL'));
+    expect(warning).toHaveLength(1);
+    expect(JSON.parse(warning[0] as string)).toMatchObject({ level: 40 });
+  });
+
+  it('does not warn about RESTART_URL once it is set', async () => {
+    const secret = 'main-test-secret-0123456789-abcdefghijkl';
+    const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0', RESTART_URL: 'https://app.example.com/login' });
+    await waitForStart(run);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.output().stdout).not.toContain('RESTART_URL');
   });
 
   it('serves Prometheus metrics on METRICS_PORT of HOST, counting a submit, and answers 404 for /metrics on the public port', async () => {
