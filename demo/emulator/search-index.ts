@@ -88,32 +88,63 @@ function checkLag(lagMs: number): number {
   return lagMs;
 }
 
-/** A parsed `q`: an exact match on one metadata key, as the emulator supports it. */
-export interface MetadataQuery {
-  readonly target: 'user_metadata' | 'app_metadata';
-  readonly key: string;
-  readonly value: string;
+/** One term of a parsed `q`: an exact match on one metadata key, or on the root `username`. */
+export type SearchTerm =
+  | { readonly target: 'user_metadata' | 'app_metadata'; readonly key: string; readonly value: string }
+  | { readonly target: 'username'; readonly value: string };
+
+/** A parsed `q`: one or more terms joined by `OR` (a user matches when any term does). */
+export interface SearchQuery {
+  readonly anyOf: readonly SearchTerm[];
 }
+
+// One term: `user_metadata.KEY:` / `app_metadata.KEY:` / `username:`, then a quoted phrase or a
+// bare word, backslash escapes allowed in the key and the value.
+const TERM = /(?:(user_metadata|app_metadata)\.((?:[^\s:\\"]|\\.)+)|(username)):(?:"((?:[^"\\]|\\.)*)"|((?:[^\s"\\()]|\\.)+))/suy;
+// Auth0 takes operators only in capitals; a lower-case `or` would be a term of its own.
+const OR = /\s+OR\s+/uy;
 
 /**
- * Parses `user_metadata.KEY:"value"` (or an unquoted value) as Auth0's v3 search accepts it,
- * undoing backslash escapes in the key and the value.
+ * Parses what the emulator supports of Auth0's v3 search syntax: `user_metadata.KEY:"value"`,
+ * `app_metadata.KEY:"value"` and `username:"value"` (quoted or a bare word), alone or joined by
+ * `OR`, undoing backslash escapes in keys and values. Anything else is undefined (Auth0 would
+ * accept more; the emulator answers it 400).
  */
-export function parseMetadataQuery(q: string): MetadataQuery | undefined {
-  const match = /^(user_metadata|app_metadata)\.((?:[^\s:\\"]|\\.)+):(?:"((?:[^"\\]|\\.)*)"|((?:[^\s"\\]|\\.)+))$/su.exec(q.trim());
-  if (!match) return undefined;
-  const unescape = (text: string) => text.replace(/\\(.)/gsu, '$1');
-  return {
-    target: match[1] as MetadataQuery['target'],
-    key: unescape(match[2] as string),
-    value: unescape((match[3] ?? match[4]) as string),
-  };
+export function parseSearchQuery(q: string): SearchQuery | undefined {
+  const text = q.trim();
+  const anyOf: SearchTerm[] = [];
+  let position = 0;
+  for (;;) {
+    TERM.lastIndex = position;
+    const match = TERM.exec(text);
+    if (!match) return undefined;
+    anyOf.push(toTerm(match));
+    position = TERM.lastIndex;
+    if (position === text.length) return { anyOf };
+    OR.lastIndex = position;
+    if (!OR.exec(text)) return undefined;
+    position = OR.lastIndex;
+  }
 }
 
-/** Whether a stored value equals the query's text, as Auth0's search compares them (case-sensitive). */
-export function matchesQuery(user: StoredUser, query: MetadataQuery): boolean {
-  const stored = user[query.target][query.key];
-  if (typeof stored === 'string') return stored === query.value;
-  if (typeof stored === 'number' || typeof stored === 'boolean') return String(stored) === query.value;
+function toTerm(match: RegExpExecArray): SearchTerm {
+  const unescape = (text: string) => text.replace(/\\(.)/gsu, '$1');
+  const value = unescape((match[4] ?? match[5]) as string);
+  if (match[3] !== undefined) return { target: 'username', value };
+  return { target: match[1] as 'user_metadata' | 'app_metadata', key: unescape(match[2] as string), value };
+}
+
+/** Whether `user` matches any of the query's terms, as Auth0's search compares them. */
+export function matchesSearchQuery(user: StoredUser, query: SearchQuery): boolean {
+  return query.anyOf.some((term) => matchesTerm(user, term));
+}
+
+// Metadata compares case-sensitively (Auth0's search does); `username` does not, as Auth0 keeps
+// usernames lower-case (a seeded user's may not be).
+function matchesTerm(user: StoredUser, term: SearchTerm): boolean {
+  if (term.target === 'username') return typeof user.username === 'string' && user.username.toLowerCase() === term.value.toLowerCase();
+  const stored = user[term.target][term.key];
+  if (typeof stored === 'string') return stored === term.value;
+  if (typeof stored === 'number' || typeof stored === 'boolean') return String(stored) === term.value;
   return false;
 }

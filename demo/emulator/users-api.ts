@@ -3,13 +3,14 @@
 //   PATCH  /users/{id}   update:users  metadata only, Auth0's merge rules
 //   DELETE /users/{id}   delete:users  204, also for an unknown id
 //   POST   /users        create:users  a database user; 400 PasswordStrengthError, 409 "The user already exists."
-//   GET    /users        read:users    v3 search through the lagging index; per_page at most 50
+//   GET    /users        read:users    v3 search through the lagging index (metadata and username
+//                                      exact matches, joined by OR); per_page at most 50
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sendApiError } from './api-errors.js';
 import { USERNAME_LENGTH, type Connection } from './connections.js';
 import { meetsPasswordPolicy } from './password-policy.js';
-import { matchesQuery, parseMetadataQuery, type SearchIndex } from './search-index.js';
+import { matchesSearchQuery, parseSearchQuery, type SearchIndex } from './search-index.js';
 import { toPublicUser, type EmulatedUser, type Metadata, type MetadataPatch, type StoredUser, type UserStore } from './user-store.js';
 import { describeType, isRecord, selectFields } from './values.js';
 
@@ -81,11 +82,16 @@ export function registerUsersRoutes(api: FastifyInstance, options: UsersApiOptio
     }
     let matches: (user: StoredUser) => boolean = () => true;
     if (query.q !== undefined && query.q.trim() !== '') {
-      const parsed = parseMetadataQuery(query.q);
+      const parsed = parseSearchQuery(query.q);
       if (!parsed) {
-        return sendApiError(reply, 400, 'The emulator supports metadata exact-match queries only.', 'invalid_query_string');
+        return sendApiError(
+          reply,
+          400,
+          'The emulator supports exact-match queries on metadata keys and username only, alone or joined by OR.',
+          'invalid_query_string',
+        );
       }
-      matches = (user) => matchesQuery(user, parsed);
+      matches = (user) => matchesSearchQuery(user, parsed);
     }
     const found = search.search(matches);
     const pageOfUsers = found

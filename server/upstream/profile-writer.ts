@@ -22,7 +22,10 @@ export type WriteOptions = UpstreamBudget;
  */
 export interface ProfileWriter {
   writeProfile(userId: string, patch: ProfilePatch, options: WriteOptions): Promise<void>;
-  /** Whether another user than `userId` already holds `value` in `target.fieldId`. Best effort (search lags). */
+  /**
+   * Whether another user than `userId` already holds `value` in `target.fieldId` or, for the field
+   * `username`, as their database-connection username. Best effort (search lags).
+   */
   isValueTaken(
     userId: string,
     target: 'user_metadata' | 'app_metadata',

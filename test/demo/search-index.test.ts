@@ -1,7 +1,7 @@
 // User search lags behind writes, as Auth0's does, while reading a user by id does not: a write is
 // invisible to search until the lag has passed. Time is moved by hand, never slept.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseMetadataQuery, SearchIndex } from '../../demo/emulator/search-index.js';
+import { matchesSearchQuery, parseSearchQuery, SearchIndex, type SearchQuery } from '../../demo/emulator/search-index.js';
 import { UserStore } from '../../demo/emulator/user-store.js';
 import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
 import { accessToken, ALL_USER_SCOPES, callApi } from './support.js';
@@ -61,10 +61,50 @@ describe('the search index', () => {
     expect(() => index.setLag(-1)).toThrow(TypeError);
   });
 
-  it('parses exact metadata queries, escapes undone', () => {
-    expect(parseMetadataQuery('app_metadata.badge:"a\\"b"')).toEqual({ target: 'app_metadata', key: 'badge', value: 'a"b' });
-    expect(parseMetadataQuery('user_metadata.job\\.title:CTO')).toEqual({ target: 'user_metadata', key: 'job.title', value: 'CTO' });
-    expect(parseMetadataQuery('email:"a@example.com"')).toBeUndefined();
+  it('parses exact metadata and username queries, escapes undone', () => {
+    expect(parseSearchQuery('app_metadata.badge:"a\\"b"')).toEqual({ anyOf: [{ target: 'app_metadata', key: 'badge', value: 'a"b' }] });
+    expect(parseSearchQuery('user_metadata.job\\.title:CTO')).toEqual({ anyOf: [{ target: 'user_metadata', key: 'job.title', value: 'CTO' }] });
+    expect(parseSearchQuery(' username:"bob\\ jr" ')).toEqual({ anyOf: [{ target: 'username', value: 'bob jr' }] });
+    expect(parseSearchQuery('email:"a@example.com"')).toBeUndefined();
+  });
+
+  it('parses terms joined by OR, and refuses any other operator, a lower-case or, grouping or a dangling OR', () => {
+    expect(parseSearchQuery('app_metadata.username:"a OR b" OR username:"a\\ OR\\ b"')).toEqual({
+      anyOf: [
+        { target: 'app_metadata', key: 'username', value: 'a OR b' },
+        { target: 'username', value: 'a OR b' },
+      ],
+    });
+    expect(parseSearchQuery('username:a OR user_metadata.x:1 OR app_metadata.y:"2"')?.anyOf).toHaveLength(3);
+    for (const q of [
+      'username:"a" AND app_metadata.username:"a"',
+      'username:"a" or app_metadata.username:"a"',
+      'username:"a" app_metadata.username:"a"',
+      'username:"a" OR',
+      'OR username:"a"',
+      '(username:"a" OR username:"b")',
+      'username:(a OR b)',
+      'NOT username:"a"',
+      'username:"a" OR email:"a@example.com"',
+      'usernames:"a"',
+    ]) {
+      expect(parseSearchQuery(q), q).toBeUndefined();
+    }
+  });
+
+  it('matches a user on any term: username whatever its case, metadata only in the same case', () => {
+    const user = new UserStore([makeUser('auth0|bob', { username: 'Bob', app_metadata: { username: 'bobby' } })]).get('auth0|bob')!;
+    const matches = (q: string) => matchesSearchQuery(user, parseSearchQuery(q) as SearchQuery);
+    expect(matches('username:"bob"')).toBe(true);
+    expect(matches('username:"BOB"')).toBe(true);
+    expect(matches('username:"bo"')).toBe(false);
+    expect(matches('app_metadata.username:"bobby"')).toBe(true);
+    expect(matches('app_metadata.username:"Bobby"')).toBe(false);
+    expect(matches('app_metadata.username:"bob" OR username:"bob"')).toBe(true);
+    expect(matches('app_metadata.username:"bobby" OR username:"nobody"')).toBe(true);
+    expect(matches('app_metadata.username:"nobody" OR username:"nobody"')).toBe(false);
+    const noUsername = makeUser('github|1', { app_metadata: { username: 'bob' } });
+    expect(matchesSearchQuery(new UserStore([noUsername]).get('github|1')!, parseSearchQuery('username:"bob"') as SearchQuery)).toBe(false);
   });
 });
 
@@ -87,6 +127,34 @@ describe('user search over HTTP', () => {
     expect(await search()).toEqual([]);
     now += 2_000;
     expect((await search()).map((user: { user_id: string }) => user.user_id)).toEqual(['auth0|alice']);
+  });
+
+  it('finds a new database user by username, or by either of two OR-ed terms, only after the lag', async () => {
+    let now = 0;
+    emulator = await startManagementEmulator({
+      users: [makeUser('auth0|alice', { app_metadata: { username: 'carol' } })],
+      clients: [{ ...credentials, scope: ALL_USER_SCOPES }],
+      searchIndexLagMs: 1_000,
+      clock: { now: () => now },
+    });
+    const { origin, users } = emulator;
+    const token = await accessToken(origin, credentials);
+    const search = async (q: string) =>
+      ((await callApi(origin, token, 'GET', `/users?${new URLSearchParams({ q, search_engine: 'v3', fields: 'user_id' })}`)).body as Array<{ user_id: string }>).map(
+        (user) => user.user_id,
+      );
+
+    users.create(makeUser('auth0|bob', { username: 'bob' }));
+    expect(await search('username:"bob"')).toEqual([]);
+    expect(await search('app_metadata.username:"carol" OR username:"carol"')).toEqual(['auth0|alice']);
+    now = 1_000;
+    expect(await search('username:"Bob"')).toEqual(['auth0|bob']);
+    expect(await search('app_metadata.username:"bob" OR username:"bob"')).toEqual(['auth0|bob']);
+    expect(await search('app_metadata.username:"carol" OR username:"bob"')).toEqual(['auth0|alice', 'auth0|bob']);
+
+    const unsupported = await callApi(origin, token, 'GET', `/users?${new URLSearchParams({ q: 'username:"bob" AND app_metadata.plan:"pro"' })}`);
+    expect(unsupported.status).toBe(400);
+    expect(unsupported.body).toMatchObject({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_query_string' });
   });
 
   it('changes the lag at runtime through POST /__emulator/search-lag, and refuses a bad one', async () => {

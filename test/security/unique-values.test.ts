@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseFormDefinition } from '../../server/fields/form-definition.js';
 import { UNIQUE_SEARCH_LAG_SECONDS } from '../../server/store/unique-claims.js';
-import { createFaultyFetch, DATABASE, linkingForm, linkingUsers, startLinkingTenant, STRONG_PASSWORD } from '../support/linking.js';
+import { createFaultyFetch, DATABASE, githubUser, linkingForm, linkingUsers, startLinkingTenant, STRONG_PASSWORD } from '../support/linking.js';
 import type { RunningEmulator } from '../support/management-emulator.js';
 import { startProfileServer, type ProfileServer } from '../support/profile-server.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -36,6 +36,12 @@ afterEach(async () => {
 /** A badge form: one app_metadata field, unique. */
 const BADGE_FORM = parseFormDefinition(
   { fields: [{ id: 'badge', label: 'Badge', type: 'text', required: true, maxLength: 30, target: 'app_metadata', unique: true }] },
+  { hasManagementCredentials: true },
+);
+
+/** A username form without account linking: the name is only saved to app_metadata. */
+const USERNAME_FORM = parseFormDefinition(
+  { fields: [{ id: 'username', label: 'Username', type: 'text', required: true, maxLength: 15, target: 'app_metadata', unique: true }] },
   { hasManagementCredentials: true },
 );
 
@@ -133,5 +139,30 @@ describe('a claimed value', () => {
     expectRefusal(await server.post('/submit', await bodyFor(loser!, { badge: value })), 502, 'upstream_error');
     expect((await server.post('/submit', await bodyFor(winner!, { badge: value }))).statusCode).toBe(200);
     expect(holdersOf(value)).toEqual([winner]);
+  });
+});
+
+describe('a username a user signed up with in a database connection', () => {
+  it('is taken for a social user claiming it in a form without linking, once search sees it; nothing is written', async () => {
+    const server = await startServer({ form: USERNAME_FORM });
+    // Signed up directly in the connection: a root username, no metadata.
+    emulator.users.create({
+      ...githubUser('x', 'signed-up@example.com'),
+      user_id: 'auth0|signed-up',
+      username: 'dbname',
+      identities: [{ connection: DATABASE, provider: 'auth0', user_id: 'signed-up', isSocial: false, password: STRONG_PASSWORD }],
+    });
+    await time.sleep(SEARCH_LAG_MS);
+    const [claimant] = freshUsers(1);
+    const before = await emulator.stats();
+    const refused = await server.post('/submit', await bodyFor(claimant!, { username: ' DBName ' }));
+    expectRefusal(refused, 422, 'invalid_fields');
+    expect(refused.body.fields).toEqual({ username: 'taken' });
+    expect(emulator.users.get(claimant!)?.app_metadata).toEqual({});
+    expect((await emulator.stats()).patches).toBe(before.patches);
+
+    // Its owner may still save it as their own.
+    expect((await server.post('/submit', await bodyFor('auth0|signed-up', { username: 'dbname' }))).statusCode).toBe(200);
+    expect(emulator.users.get('auth0|signed-up')?.app_metadata).toEqual({ username: 'dbname' });
   });
 });

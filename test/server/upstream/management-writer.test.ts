@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TenantHost } from '../../../server/config.js';
+import { LINK_MARKER } from '../../../server/upstream/identity-linker.js';
 import { createManagementWriter, escapeLucene } from '../../../server/upstream/management-writer.js';
 import type { WriteOptions } from '../../../server/upstream/profile-writer.js';
 import { RequestError } from '../../../server/http/errors.js';
@@ -31,6 +32,11 @@ async function setUp(options: { clientSecret?: string; rateLimit?: boolean } = {
     users: [
       makeUser('auth0|alice', { user_metadata: { company_name: 'Acme', job_title: 'CTO' }, app_metadata: { plan: 'pro' } }),
       makeUser('auth0|bob', { user_metadata: { company_name: 'Say "hi" \\ (now): *', nickname: 'bobby' } }),
+      // Signed up in a database connection: a root username, no metadata.
+      makeUser('auth0|dbuser', { username: 'bob' }),
+      makeUser('github|42', { app_metadata: { username: 'ghopper' } }),
+      // Created by the identity linker for github|7, not linked yet (its create answered late).
+      makeUser('auth0|pending', { username: 'kjohnson', app_metadata: { [LINK_MARKER]: 'github|7' } }),
     ],
     freeTierRateLimit: options.rateLimit ?? false,
     clock: time.clock,
@@ -326,6 +332,45 @@ describe('isValueTaken', () => {
     expect(search.searchParams.get('q')).toBe('user_metadata.company_name:"Say\\ \\"hi\\"\\ \\\\\\ \\(now\\)\\:\\ \\*"');
     expect(search.searchParams.get('search_engine')).toBe('v3');
     expect(search.searchParams.get('fields')).toBe('user_id');
+  });
+
+  it("counts a database user's username as taken for a username field, whatever the case, in one search", async () => {
+    const { writer, sent } = await setUp();
+    expect(await writer.isValueTaken('auth0|alice', 'app_metadata', 'username', 'bob', budget(5_000))).toBe(true);
+    expect(await writer.isValueTaken('auth0|alice', 'app_metadata', 'username', 'Bob', budget(5_000))).toBe(true);
+    expect(await writer.isValueTaken('auth0|alice', 'user_metadata', 'username', 'bob', budget(5_000))).toBe(true);
+    expect(await writer.isValueTaken('auth0|alice', 'app_metadata', 'username', 'ghopper', budget(5_000))).toBe(true);
+    expect(await writer.isValueTaken('auth0|alice', 'app_metadata', 'username', 'bobby', budget(5_000))).toBe(false);
+    const searches = sent.filter((request) => request.method === 'GET').map((request) => new URL(request.url).searchParams);
+    expect(searches).toHaveLength(5);
+    expect(searches[0]!.get('q')).toBe('app_metadata.username:"bob" OR username:"bob"');
+    expect(searches[1]!.get('q')).toBe('app_metadata.username:"Bob" OR username:"bob"');
+    expect(searches[2]!.get('q')).toBe('user_metadata.username:"bob" OR username:"bob"');
+    expect(searches[0]!.get('search_engine')).toBe('v3');
+    expect(searches[0]!.get('fields')).toBe('user_id,app_metadata');
+  });
+
+  it("does not count a user's own username against them, nor a username for a field with another id", async () => {
+    const { writer, sent } = await setUp();
+    expect(await writer.isValueTaken('auth0|dbuser', 'app_metadata', 'username', 'bob', budget(5_000))).toBe(false);
+    expect(await writer.isValueTaken('github|42', 'app_metadata', 'username', 'ghopper', budget(5_000))).toBe(false);
+    expect(await writer.isValueTaken('auth0|alice', 'app_metadata', 'handle', 'bob', budget(5_000))).toBe(false);
+    expect(await writer.isValueTaken('auth0|alice', 'user_metadata', 'nickname', 'bob', budget(5_000))).toBe(false);
+    const queries = sent.filter((request) => request.method === 'GET').map((request) => new URL(request.url).searchParams.get('q'));
+    expect(queries.slice(2)).toEqual(['app_metadata.handle:"bob"', 'user_metadata.nickname:"bob"']);
+  });
+
+  it("does not count the database user a user's own unfinished link created, but does for anyone else", async () => {
+    const { writer } = await setUp();
+    expect(await writer.isValueTaken('github|7', 'app_metadata', 'username', 'kjohnson', budget(5_000))).toBe(false);
+    expect(await writer.isValueTaken('github|8', 'app_metadata', 'username', 'kjohnson', budget(5_000))).toBe(true);
+  });
+
+  it('escapes the username in both terms', async () => {
+    const { writer, sent } = await setUp();
+    expect(await writer.isValueTaken('auth0|alice', 'app_metadata', 'username', 'bob" OR x:"', budget(5_000))).toBe(false);
+    const search = new URL(sent.filter((request) => request.method === 'GET')[0]!.url);
+    expect(search.searchParams.get('q')).toBe('app_metadata.username:"bob\\"\\ OR\\ x\\:\\"" OR username:"bob\\"\\ or\\ x\\:\\""');
   });
 
   it('translates upstream failures like writes do', async () => {
