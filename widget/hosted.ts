@@ -25,7 +25,8 @@ export class HostedProgressiveProfile extends ProgressiveProfile {
     } catch (error) {
       console.warn('<progressive-profile>: the server-rendered form could not be hydrated; rendering it anew', error);
       const root = this.renderRoot;
-      root.replaceChildren(...root.querySelectorAll('link'));
+      // The server-rendered <style> stays: hydration adopts no stylesheet, the element's styles are it.
+      root.replaceChildren(...root.querySelectorAll('style'));
       render(this.render(), root, this.renderOptions);
     }
   }
