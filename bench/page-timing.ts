@@ -21,9 +21,8 @@ export interface PageTiming {
   /** Widget pages: the module (the bundle, or the hosted page's script) received, and when it defined <progressive-profile>. */
   scriptLoadedMs?: number;
   definedMs?: number;
-  /** Embedded page: GET /form answered. Hosted page: the element's stylesheet received. */
+  /** Embedded page: GET /form answered. */
   formLoadedMs?: number;
-  elementStylesLoadedMs?: number;
 }
 
 // Plain JavaScript, not a function of this module: a transpiler's helpers (tsx names functions
@@ -117,7 +116,6 @@ export async function measurePage(browser: Browser, url: string, kind: PageKind)
       scriptLoadedMs: arrival(SCRIPT_NAMES[kind]),
       definedMs: marks.defined as number | undefined,
       formLoadedMs: kind === 'embedded' ? arrival('/form') : undefined,
-      elementStylesLoadedMs: kind === 'hosted' ? arrival('/progressive-profile.css') : undefined,
     };
   } finally {
     await context.close();

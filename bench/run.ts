@@ -149,7 +149,6 @@ function summarizeWidget(widget: WidgetBenchResult) {
       formPaintOverFloorMs: overFloor(widget.hosted, 'formPaintMs', 'formPaintMs'),
       readyOverFloorMs: overFloor(widget.hosted, 'readyMs', 'readyMs'),
       htmlMs: pick(widget.hosted, 'htmlMs'),
-      elementStylesLoadedMs: pick(widget.hosted, 'elementStylesLoadedMs'),
       scriptLoadedMs: pick(widget.hosted, 'scriptLoadedMs'),
       definedMs: pick(widget.hosted, 'definedMs'),
     },
@@ -190,8 +189,8 @@ function renderWidget(widget: WidgetBenchResult): string {
     size('  its phone chunk, tel forms only', bytes.phoneChunk),
     size('hosted page script progressive-profile-hosted.js', bytes.hostedScript),
     size('hosted page HTML, form rendered in', bytes.hostedHtml),
-    size('  the element stylesheet it links', bytes.elementStyles),
-    size('  the page stylesheet', bytes.pageStyles),
+    size('  of which the element styles, inline', bytes.elementStyles),
+    size('  of which the page styles, inline', bytes.pageStyles),
     info('floor (plain HTML): navigation → form painted', floor.formPaintMs),
     info('floor (plain HTML): navigation → DOMContentLoaded (usable)', floor.readyMs),
     {
@@ -219,7 +218,6 @@ function renderWidget(widget: WidgetBenchResult): string {
       digits: 1,
     },
     info('  of which: HTML received at', hosted.htmlMs),
-    info('  of which: element stylesheet received at', hosted.elementStylesLoadedMs),
     info('  of which: script received at', hosted.scriptLoadedMs),
     info('  of which: element defined (script run) at', hosted.definedMs),
     {

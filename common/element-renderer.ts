@@ -8,8 +8,6 @@ export interface ElementRenderOptions {
   readonly endpoint: string;
   /** The element's `lang`: the language the page speaks. */
   readonly lang: string;
-  /** Where the server serves `ELEMENT_STYLES` (a path or URL, written into the page escaped). */
-  readonly stylesHref: string;
   /** The element's `restart-url`: where "Sign in again" and "Back to the app" lead (RESTART_URL). */
   readonly restartUrl?: string;
   /**
@@ -25,10 +23,12 @@ export interface ElementRenderOptions {
 export interface ElementRenderer {
   /**
    * The element as HTML: its attributes and a declarative shadow root holding what it shows for
-   * the decision, hydratable by the hosted page's script. Throws only on a programming error.
+   * the decision, hydratable by the hosted page's script. The shadow root opens with
+   * `<style>ELEMENT_STYLES</style>`, those exact bytes (the page's policy allows them by their
+   * hash). Throws only on a programming error.
    */
   renderElement(options: ElementRenderOptions): string;
-  /** The element's stylesheet, which the rendered shadow root links to. */
+  /** The element's stylesheet, inlined as it is in every rendered shadow root. */
   readonly ELEMENT_STYLES: string;
   /** The languages the element's strings are written in (primary subtags: `en`, `es`). */
   readonly LANGUAGES: readonly string[];

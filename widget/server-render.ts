@@ -4,9 +4,11 @@
 // Both are built from the same sources with the same template minifier, so their templates, and
 // with them the markers that hydration matches, are the same.
 //
-// The shadow root holds a <link rel="stylesheet"> to the element's styles where Lit would write a
-// <style>: the hosted page's policy (`style-src 'self'`) allows no inline style, and the stylesheet
-// is the element's own `styles`, served by the server (ELEMENT_STYLES).
+// The shadow root opens with the element's own `styles` as a <style> holding exactly ELEMENT_STYLES:
+// the hosted page's policy allows that one inline style by its hash, computed by the server from
+// ELEMENT_STYLES. Inline rather than linked: Chromium holds the paint of whatever follows a shadow
+// root's <link rel="stylesheet"> until the stylesheet loads. Hydration keeps the <style> (it sits
+// outside the template's markers) and styles the element with it.
 import { LitElementRenderer, render, type RenderInfo } from '@lit-labs/ssr';
 import { collectResultSync } from '@lit-labs/ssr/lib/render-result.js';
 import { html, nothing } from 'lit';
@@ -15,34 +17,30 @@ import { ProgressiveProfile } from './progressive-profile.js';
 import { languages } from './strings.js';
 import { styles } from './styles.js';
 
-/** The element's stylesheet, as the page links it from the shadow root. */
+/** The element's stylesheet, as every rendered shadow root holds it (its bytes are what the page's policy hashes). */
 export const ELEMENT_STYLES: string = styles.cssText;
+
+// Text in a <style> ends at the first `</style`: stylesheet text holding one would end it early.
+if (/<\/style/iu.test(ELEMENT_STYLES)) throw new Error('the element\'s styles hold `</style`, which cannot be inlined');
 
 /** The languages the element's strings are written in (primary subtags: `en`, `es`). */
 export const LANGUAGES: readonly string[] = Object.keys(languages);
 
-// Lit's renderer writes `static styles` as a <style>: this class has none, its renderer links them.
+// Lit's renderer writes `static styles` as a <style> of its own making: this class has none, its
+// renderer writes ELEMENT_STYLES itself, byte for byte.
 class ServerProgressiveProfile extends ProgressiveProfile {
   static override styles = [];
 }
 
 customElements.get('progressive-profile') ?? customElements.define('progressive-profile', ServerProgressiveProfile);
 
-const renderers = new Map<string, typeof LitElementRenderer>();
+const STYLE_ELEMENT = `<style>${ELEMENT_STYLES}</style>`;
 
-/** A renderer that opens the shadow root with a link to the element's stylesheet at `href`. */
-function rendererLinking(href: string): typeof LitElementRenderer {
-  let renderer = renderers.get(href);
-  if (!renderer) {
-    const link = `<link rel="stylesheet" href="${escapeAttribute(href)}">`;
-    renderer = class extends LitElementRenderer {
-      override renderShadow(renderInfo: RenderInfo) {
-        return [link, ...(super.renderShadow(renderInfo) ?? [])];
-      }
-    };
-    renderers.set(href, renderer);
+/** Lit's element renderer, with the shadow root opening with the element's styles inline. */
+class InlineStylesRenderer extends LitElementRenderer {
+  override renderShadow(renderInfo: RenderInfo) {
+    return [STYLE_ELEMENT, ...(super.renderShadow(renderInfo) ?? [])];
   }
-  return renderer;
 }
 
 /**
@@ -50,7 +48,7 @@ function rendererLinking(href: string): typeof LitElementRenderer {
  * holding what it shows for the decision (the form, or the notice explaining the problem). Its
  * first render in the browser reads `data-form` / `data-problem` and hydrates this one.
  */
-export function renderElement({ endpoint, lang, stylesHref, restartUrl, decision }: ElementRenderOptions): string {
+export function renderElement({ endpoint, lang, restartUrl, decision }: ElementRenderOptions): string {
   const given = 'form' in decision ? decision : undefined;
   const template = html`<progressive-profile
     endpoint=${endpoint}
@@ -61,7 +59,7 @@ export function renderElement({ endpoint, lang, stylesHref, restartUrl, decision
     .state=${given?.state}
     .sessionToken=${given?.sessionToken}
   ></progressive-profile>`;
-  return collectResultSync(render(template, { elementRenderers: [rendererLinking(stylesHref)] }))
+  return collectResultSync(render(template, { elementRenderers: [InlineStylesRenderer] }))
     .replace(/ checked="(true|false)"/gu, (_, value: string) => (value === 'true' ? ' checked' : ''))
     .replace(FORM_TAG, `${FORM_TAG} method=dialog`);
 }
@@ -76,10 +74,6 @@ export function renderElement({ endpoint, lang, stylesHref, restartUrl, decision
 // always has its handler, does without the attribute (and its bytes). The form's opening tag as
 // the template minifier writes it (test/server/routes/hosted-page-browser.test.ts presses Enter).
 const FORM_TAG = '<form part=form';
-
-function escapeAttribute(text: string): string {
-  return text.replace(/[&<>"']/gu, (character) => `&#${character.charCodeAt(0)};`);
-}
 
 // What the server expects of this module.
 void ({ renderElement, ELEMENT_STYLES, LANGUAGES } satisfies ElementRenderer);

@@ -7,8 +7,9 @@
 // strips T1 from the address bar and keeps it in the tab) the page is the widget pointed at this
 // server, which finds the tab's session or explains that there is none.
 //
-// T1 sits in the URL until the widget strips it, hence the strict policy: only our own script and
-// styles, connections only to ourselves, no framing, no referrer; and no log line holds the query.
+// T1 sits in the URL until the widget strips it, hence the strict policy: only our own script, only
+// our own styles (inline, each allowed by its hash), connections only to ourselves, no framing, no
+// referrer; and no log line holds the query.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import { selectFieldsToAsk } from '../../common/field-rules.js';
@@ -20,31 +21,36 @@ import { prepareStaticAsset, sendStaticAsset } from '../http/static-asset.js';
 import { describeError } from '../ops/log.js';
 import { loadHostedPageAssets, type HostedPageAssets } from '../ssr/hosted-page-assets.js';
 import { choosePageLanguage } from '../ssr/page-language.js';
+import { hashStyle } from '../ssr/style-hash.js';
 import type { SessionTokenVerifier } from '../tokens/session-token.js';
 import { createBundleHandler } from './bundle.js';
 
 /**
+ * The hosted page's policy, `styleHashes` being the `'sha256-…'` sources of exactly the `<style>`
+ * elements the page holds (hashStyle). Styles are inline: a stylesheet linked from the element's
+ * server-rendered shadow root holds up the form's first paint until it loads (about 50 ms). Once
+ * hydrated, or rendered in the browser, the widget styles itself with the SSR'd `<style>` or a
+ * constructable stylesheet, which style-src does not restrict. Never `'unsafe-inline'`.
+ *
  * No `form-action`: the widget's top-level POST to Auth0's /continue is redirected onwards by
  * Auth0, and browsers apply form-action to every hop, which would block the login.
  */
-export const HOSTED_PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "connect-src 'self'",
-  // The page's own stylesheet (GET /hosted-page.css) and the element's (GET /progressive-profile.css,
-  // linked from its server-rendered shadow root); once hydrated, or rendered in the browser, the
-  // widget styles itself with constructable stylesheets, which style-src does not restrict. No
-  // inline style anywhere.
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function buildHostedPagePolicy(styleHashes: readonly string[]): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "connect-src 'self'",
+    ["style-src 'self'", ...styleHashes].join(' '),
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 /**
- * The page's own styles, served at /hosted-page.css: light or dark as the user's system prefers
- * (the widget inherits the page's `color-scheme`), the form on a card.
+ * The page's own styles, inline in its `<head>` (and served at /hosted-page.css): light or dark as
+ * the user's system prefers (the widget inherits the page's `color-scheme`), the form on a card.
  */
 export const HOSTED_PAGE_STYLES = `:root { color-scheme: light dark; }
 body { margin: 0; font-family: system-ui, sans-serif; background: light-dark(#f6f7f9, #010409); color: light-dark(#1b1f24, #e6edf3); }
@@ -78,8 +84,9 @@ export interface HostedPageRouteOptions {
 /**
  * Registers GET / (the page), /hosted-page.css (its styles) and, when the page renders on the
  * server, /progressive-profile.css (the element's styles) and /progressive-profile-hosted.js (its
- * script). The page never answers with an error: what it cannot render on the server, the widget
- * renders in the browser.
+ * script). The page inlines both stylesheets; their routes stay for pages of a site's own that
+ * link them, and for the benchmark, which weighs them. The page never answers with an error: what
+ * it cannot render on the server, the widget renders in the browser.
  */
 export async function registerHostedPage(app: FastifyInstance, options: HostedPageRouteOptions): Promise<void> {
   const { prefix, form, verifier, restartUrl } = options;
@@ -88,11 +95,16 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
     endpoint: prefix === '' ? '/' : prefix,
     bundle: `${prefix}/progressive-profile.js`,
     hostedScript: `${prefix}/progressive-profile-hosted.js`,
-    pageStyles: `${prefix}/hosted-page.css`,
-    elementStyles: `${prefix}/progressive-profile.css`,
     form: `${prefix}/form`,
   };
   const languages = assets?.renderer.LANGUAGES ?? Object.keys(PAGE_TEXT);
+  // Each page's policy allows exactly the styles it inlines: the page's own, and the element's when
+  // the element is rendered on the server (the widget rendered in the browser inlines none).
+  const pageStylesHash = hashStyle(HOSTED_PAGE_STYLES);
+  const policies = {
+    client: buildHostedPagePolicy([pageStylesHash]),
+    server: assets ? buildHostedPagePolicy([pageStylesHash, hashStyle(assets.renderer.ELEMENT_STYLES)]) : undefined,
+  };
 
   app.get('/', async function handleHostedPage(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const query = request.query as Record<string, unknown>;
@@ -100,9 +112,11 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
     const token = typeof query.session_token === 'string' ? query.session_token : '';
     const acceptLanguage = request.headers['accept-language'];
     let page: string | undefined;
-    if (assets && state && token) {
+    let policy = policies.client;
+    if (assets && state && token && policies.server) {
       try {
         page = await renderServerPage(assets, { state, token, acceptLanguage });
+        policy = policies.server;
       } catch (error) {
         // A renderer bug must not cost the user the form: the browser renders it instead.
         request.log.error({ err: describeError(error) }, 'hosted page: server rendering failed; the widget renders in the browser');
@@ -111,7 +125,7 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
     page ??= renderClientPage({ ...paths, restartUrl, lang: choosePageLanguage(undefined, acceptLanguage, languages) });
     return reply
       .header('cache-control', 'no-store')
-      .header('content-security-policy', HOSTED_PAGE_CSP)
+      .header('content-security-policy', policy)
       .header('x-frame-options', 'DENY')
       .type(HTML_TYPE)
       .send(page);
@@ -126,7 +140,7 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
   if (!assets || !elementStylesHandler || !scriptHandler) return;
   app.get('/progressive-profile.css', elementStylesHandler);
   app.get('/progressive-profile-hosted.js', scriptHandler);
-  warmUp(assets.renderer, { endpoint: paths.endpoint, lang: 'en', stylesHref: paths.elementStyles, restartUrl, decision: { state: '-', sessionToken: WARM_UP_TOKEN, form } });
+  warmUp(assets.renderer, { endpoint: paths.endpoint, lang: 'en', restartUrl, decision: { state: '-', sessionToken: WARM_UP_TOKEN, form } });
 
   /** The page with the form (or the notice) rendered in; throws only on a renderer failure. */
   async function renderServerPage(
@@ -146,13 +160,10 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
       decision = { problem: error.code };
     }
     const lang = choosePageLanguage(claimedLanguage, acceptLanguage, languages);
-    const element = renderer.renderElement({ endpoint: paths.endpoint, lang, stylesHref: paths.elementStyles, restartUrl, decision });
+    const element = renderer.renderElement({ endpoint: paths.endpoint, lang, restartUrl, decision });
     // A notice needs no script: its only way on is a link.
     const scriptPath = 'form' in decision ? paths.hostedScript : undefined;
-    // The element's stylesheet holds up the form's first paint: asked for with the page's own,
-    // rather than once the parser reaches the shadow root that links it.
-    const head = `<link rel="preload" href="${escapeHtml(paths.elementStyles)}" as="style">`;
-    return renderPage({ lang, pageStyles: paths.pageStyles, scriptPath, element, needsScript: scriptPath !== undefined, head });
+    return renderPage({ lang, scriptPath, element, needsScript: scriptPath !== undefined });
   }
 }
 
@@ -188,8 +199,6 @@ export interface ClientPageOptions {
   endpoint: string;
   /** Path of the widget bundle on this server. */
   bundle: string;
-  /** Path of the page's stylesheet on this server. */
-  pageStyles: string;
   /** Path of GET /form, preloaded while the bundle downloads (the widget's first request). */
   form: string;
   /** RESTART_URL, when set: the widget's `restart-url`. */
@@ -197,23 +206,22 @@ export interface ClientPageOptions {
 }
 
 /** The page without T1 (or without a server renderer): the widget, which renders in the browser. */
-export function renderClientPage({ lang, endpoint, bundle, pageStyles, form, restartUrl }: ClientPageOptions): string {
+export function renderClientPage({ lang, endpoint, bundle, form, restartUrl }: ClientPageOptions): string {
   // A path, not an absolute URL: the Host header is the client's to choose, never echoed back.
   const restart = restartUrl === undefined ? '' : ` restart-url="${escapeHtml(restartUrl)}"`;
   const element = `<progressive-profile endpoint="${escapeHtml(endpoint)}"${restart}></progressive-profile>`;
   const head = `<link rel="preload" href="${escapeHtml(form)}" as="fetch" crossorigin>`;
-  return renderPage({ lang, pageStyles, scriptPath: bundle, element, needsScript: true, head });
+  return renderPage({ lang, scriptPath: bundle, element, needsScript: true, head });
 }
 
 function renderPage(options: {
   lang: string;
-  pageStyles: string;
   scriptPath: string | undefined;
   element: string;
   needsScript: boolean;
   head?: string;
 }): string {
-  const { lang, pageStyles, scriptPath, element, needsScript, head = '' } = options;
+  const { lang, scriptPath, element, needsScript, head = '' } = options;
   const text = PAGE_TEXT[lang.split('-')[0].toLowerCase()] ?? PAGE_TEXT.en;
   const script = scriptPath ? `\n<script type="module" src="${escapeHtml(scriptPath)}"></script>` : '';
   return `<!doctype html>
@@ -225,7 +233,7 @@ function renderPage(options: {
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(text.title)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${escapeHtml(pageStyles)}">${script}${head ? `\n${head}` : ''}
+${PAGE_STYLE_ELEMENT}${script}${head ? `\n${head}` : ''}
 </head>
 <body>
 <main>
@@ -236,6 +244,10 @@ ${element}${needsScript ? `\n<noscript><p>${escapeHtml(text.noScript)}</p></nosc
 </html>
 `;
 }
+
+// The page's styles, inline: the bytes hashed for its policy. Text in a <style> ends at `</style`.
+if (/<\/style/iu.test(HOSTED_PAGE_STYLES)) throw new Error('the hosted page\'s styles hold `</style`, which cannot be inlined');
+const PAGE_STYLE_ELEMENT = `<style>${HOSTED_PAGE_STYLES}</style>`;
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/gu, (character) => `&#${character.charCodeAt(0)};`);

@@ -46,7 +46,7 @@ describe('the plugin under a prefix in another app', () => {
     const page = await host.inject({ url: '/profile', headers: { host: 'site.example' } });
     expect(page.body).toContain('src="/profile/progressive-profile.js"');
     expect(page.body).toContain('endpoint="/profile"');
-    expect(page.body).toContain('href="/profile/hosted-page.css"');
+    expect(page.body).toContain('<style>:root { color-scheme: light dark; }');
     expect((await host.inject('/profile/hosted-page.css')).statusCode).toBe(200);
     expect((await host.inject('/profile/progressive-profile.js')).body).toBe(WIDGET);
     const submit = await post(host, '/profile/submit', await submitBody());

@@ -1,7 +1,8 @@
 // The hosted page in Debian's Chromium, served by the real server (the hosted page's parts built
 // from the current sources): the form shows before its script runs, under the page's strict policy;
 // what the user typed before the script ran survives hydration and is what gets submitted; the
-// language and the colour scheme agree before and after; the notices need no script.
+// language and the colour scheme agree before and after; the notices need no script. The page's
+// policy is the server's own header: its inline styles apply only if their hashes are right.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
@@ -117,6 +118,30 @@ async function untilReady(opened: OpenedPage): Promise<void> {
 }
 
 const violations = (page: Page) => page.evaluate(() => (window as unknown as { violations: string[] }).violations);
+
+/** The element's shadow root's <style> texts, and how the element and the page look now. */
+const stylesNow = (page: Page) =>
+  page.evaluate(() => {
+    const root = document.querySelector('progressive-profile')!.shadowRoot!;
+    const button = root.querySelector<HTMLElement>('[part=submit-button]')!;
+    return {
+      shadowStyles: [...root.querySelectorAll('style')].map((style) => style.textContent!.length),
+      inputHeight: getComputedStyle(root.querySelector('input')!).minHeight,
+      buttonBackground: getComputedStyle(button).backgroundColor,
+      cardBackground: getComputedStyle(document.querySelector('main')!).backgroundColor,
+    };
+  });
+
+/** Starts recording every <style> removed from the element's shadow root (hydration must keep its styles). */
+const watchShadowStyles = (page: Page) =>
+  page.evaluate(() => {
+    const removed: string[] = [];
+    (window as unknown as { removedStyles: string[] }).removedStyles = removed;
+    new MutationObserver((records) => {
+      for (const record of records) for (const node of record.removedNodes) if (node.nodeName === 'STYLE') removed.push(node.nodeName);
+    }).observe(document.querySelector('progressive-profile')!.shadowRoot!, { childList: true });
+  });
+const removedStyles = (page: Page) => page.evaluate(() => (window as unknown as { removedStyles: string[] }).removedStyles);
 const isDefined = (page: Page) => page.evaluate(() => customElements.get('progressive-profile') !== undefined);
 const field = (page: Page, id: string) => page.locator(`progressive-profile #${id}`);
 
@@ -137,6 +162,12 @@ describe('the hosted page in a browser', { timeout: 30_000 }, () => {
       };
     });
     expect(before).toEqual({ controls: 6, inputHeight: '44px', buttonBackground: 'rgb(9, 105, 218)', buttonShown: true });
+    // Both inline styles applied under the page's policy, with nothing refused.
+    const styled = await stylesNow(page);
+    expect(styled.cardBackground).toBe('rgb(255, 255, 255)');
+    expect(styled.shadowStyles).toHaveLength(1);
+    expect(await violations(page)).toEqual([]);
+    await watchShadowStyles(page);
 
     await field(page, 'f0').fill('Acme typed early');
     await field(page, 'f3').selectOption('pro');
@@ -145,6 +176,10 @@ describe('the hosted page in a browser', { timeout: 30_000 }, () => {
     await untilReady(opened);
 
     expect(await isDefined(page)).toBe(true);
+    // Hydrated, styled the same, its <style> never taken away (no unstyled moment), nothing refused.
+    expect(await stylesNow(page)).toEqual(styled);
+    expect(await removedStyles(page)).toEqual([]);
+    expect(await violations(page)).toEqual([]);
     expect(await field(page, 'f0').inputValue()).toBe('Acme typed early');
     expect(await field(page, 'f3').inputValue()).toBe('pro');
     expect(await field(page, 'f5').isChecked()).toBe(true);
@@ -221,8 +256,12 @@ describe('the hosted page in a browser', { timeout: 30_000 }, () => {
           return [getComputedStyle(input).backgroundColor, getComputedStyle(input).color];
         });
       expect(await colours()).toEqual([background, text]);
+      const card = () => opened.page.evaluate(() => getComputedStyle(document.querySelector('main')!).backgroundColor);
+      expect(await card()).toBe(background);
+      expect(await violations(opened.page)).toEqual([]);
       await untilReady(opened);
       expect(await colours()).toEqual([background, text]);
+      expect(await card()).toBe(background);
       expect(await violations(opened.page)).toEqual([]);
     });
   }
@@ -274,24 +313,49 @@ describe('the hosted page in a browser', { timeout: 30_000 }, () => {
     // A render this script's templates do not match: the form's template marker says another template.
     await page.route(`${served.origin}/?*`, async (route) => {
       const response = await route.fetch();
-      const body = (await response.text()).replace(/(<link rel="stylesheet" href="\/progressive-profile.css"><!--lit-part )[^-]+-->/u, '$1AAAAAAAAAAA=-->');
+      const body = (await response.text()).replace(/(<\/style><!--lit-part )[^-]+-->/u, '$1AAAAAAAAAAA=-->');
       await route.fulfill({ response, body });
     });
     await page.goto(`${served.origin}/?state=S1&session_token=${await mintSessionToken({}, { iat: NOW })}`, { waitUntil: 'commit' });
     await page.waitForFunction(() => document.querySelector('progressive-profile')?.shadowRoot?.querySelector('[part=actions]'));
     await field(page, 'f0').fill('Acme');
+    const styled = await stylesNow(page);
     const ready = page.evaluate(() => new Promise<void>((resolve) => document.addEventListener('pp-ready', () => resolve(), { once: true })));
     release();
     await ready;
     expect(warnings.some((warning) => warning.includes('could not be hydrated'))).toBe(true);
     expect(await field(page, 'f0').inputValue()).toBe('Acme');
     expect(await page.locator('progressive-profile [part=submit-button]').count()).toBe(1);
+    // Drawn anew in the same shadow root, its <style> kept: styled as before.
+    expect(await stylesNow(page)).toEqual(styled);
     await field(page, 'f1').fill('CTO');
     expect(await violations(page)).toEqual([]);
     await page.route(`${TENANT.origin}/**`, (route) => route.fulfill({ contentType: 'text/html', body: '' }));
     await page.locator('progressive-profile [part=submit-button]').click();
     await expect.poll(() => served.writer.writes.length).toBe(1);
     expect(served.writer.writes[0].patch.user_metadata).toMatchObject({ company_name: 'Acme', job_title: 'CTO' });
+  });
+});
+
+describe("the hosted page's policy in a browser", { timeout: 30_000 }, () => {
+  it("refuses an inline style whose bytes are not the ones hashed (the hashes, not 'unsafe-inline', let the styles in)", async () => {
+    const served = await serve();
+    const page = await (await openContext()).newPage();
+    await page.addInitScript({ content: WATCH_VIOLATIONS });
+    await page.route('**/progressive-profile-hosted.js', (route) => route.abort());
+    await page.route(`${served.origin}/?*`, async (route) => {
+      const response = await route.fetch();
+      // One byte more in the element's <style>, which opens its shadow root.
+      const body = (await response.text()).replace(/(<template [^>]*><style>)/u, '$1 ');
+      await route.fulfill({ response, body });
+    });
+    await page.goto(`${served.origin}/?state=S1&session_token=${await mintSessionToken({}, { iat: NOW })}`);
+    await page.locator('progressive-profile [part=submit-button]').waitFor();
+    expect(await violations(page)).toEqual(['style-src-elem inline']);
+    // The element unstyled; the page's own style, unchanged, still applies.
+    const styles = await stylesNow(page);
+    expect(styles.inputHeight).not.toBe('44px');
+    expect(styles.cardBackground).toBe('rgb(255, 255, 255)');
   });
 });
 

@@ -1,12 +1,14 @@
 // GET / as HTML: the form T1 asks for rendered on the server (with the hosted page's parts built
 // from the current sources), the notices, the language, the policy, the logs. What the page does
 // in a browser: hosted-page-browser.test.ts.
+import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../server/app.js';
-import { HOSTED_PAGE_CSP, HOSTED_PAGE_STYLES } from '../../../server/routes/hosted-page.js';
+import { buildHostedPagePolicy, HOSTED_PAGE_STYLES } from '../../../server/routes/hosted-page.js';
 import type { HostedPageAssets } from '../../../server/ssr/hosted-page-assets.js';
 import { choosePageLanguage, readAcceptLanguage } from '../../../server/ssr/page-language.js';
+import { hashStyle } from '../../../server/ssr/style-hash.js';
 import { closeApps, setup, track, WIDGET } from '../support/app.js';
 import { frozenClock, mintSessionToken, NOW_SECONDS, RecordingWriter, testConfig } from '../support/fixtures.js';
 import { buildHostedPage, type BuiltHostedPage } from './hosted-page-build.js';
@@ -19,8 +21,27 @@ beforeAll(async () => {
 afterAll(() => built?.remove());
 afterEach(closeApps);
 
-const EXPECTED_CSP =
-  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'";
+/** The policy around `style-src`, the same on every page. */
+const POLICY_WITHOUT_STYLES =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'";
+
+/** The text of every `<style>` in the page, as sent. */
+function inlineStylesOf(body: string): string[] {
+  return [...body.matchAll(/<style>([\s\S]*?)<\/style>/gu)].map((match) => match[1]);
+}
+
+/** `'sha256-…'` of some text, computed here rather than with the server's hashStyle. */
+function sha256Source(text: string): string {
+  return `'sha256-${createHash('sha256').update(Buffer.from(text, 'utf8')).digest('base64')}'`;
+}
+
+/** The sources of the policy's `style-src`, and the policy without that directive. */
+function readStyleSources(policy: string): { sources: string[]; rest: string } {
+  const directives = policy.split('; ');
+  const style = directives.find((directive) => directive.startsWith('style-src '));
+  if (!style) throw new Error('no style-src in the policy');
+  return { sources: style.split(' ').slice(1), rest: directives.filter((directive) => directive !== style).join('; ') };
+}
 
 function hostedApp(assets: HostedPageAssets | null = built.assets) {
   return setup({}, { hostedPage: assets, widgetScript: WIDGET }).app;
@@ -37,17 +58,29 @@ function shadowOf(body: string): string {
   return match[1];
 }
 
-/** Visible text of some markup: tags and Lit's marker comments gone. */
+/** Visible text of some markup: styles, tags and Lit's marker comments gone. */
 function textOf(markup: string): string {
-  return markup.replace(/<!--[\s\S]*?-->|<\?>/gu, '').replace(/<[^>]+>/gu, ' ').replace(/\s+/gu, ' ').trim();
+  return markup.replace(/<style>[\s\S]*?<\/style>|<!--[\s\S]*?-->|<\?>/gu, '').replace(/<[^>]+>/gu, ' ').replace(/\s+/gu, ' ').trim();
 }
 
-function expectPageHeaders(response: { headers: Record<string, unknown>; statusCode: number }) {
+function expectPageHeaders(response: { headers: Record<string, unknown>; statusCode: number; body: string }) {
   expect(response.statusCode).toBe(200);
   expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
   expect(response.headers['cache-control']).toBe('no-store');
-  expect(response.headers['content-security-policy']).toBe(EXPECTED_CSP);
   expect(response.headers['x-frame-options']).toBe('DENY');
+  expectPolicyAllowingItsStyles(response);
+}
+
+/** The page's policy allows exactly the styles it inlines, by their hashes, and no other inline style. */
+function expectPolicyAllowingItsStyles(response: { headers: Record<string, unknown>; body: string }) {
+  const policy = String(response.headers['content-security-policy']);
+  const { sources, rest } = readStyleSources(policy);
+  expect(rest).toBe(POLICY_WITHOUT_STYLES);
+  expect(policy).not.toContain('unsafe-inline');
+  expect(sources).toEqual(["'self'", ...inlineStylesOf(response.body).map(sha256Source)]);
+  // No style attribute, no inline script.
+  expect(response.body).not.toMatch(/\sstyle=/u);
+  for (const tag of response.body.match(/<script\b[^>]*>/gu) ?? []) expect(tag).toMatch(/^<script type="module" src="\/[^"]+">$/u);
 }
 
 describe('GET / with a valid T1', () => {
@@ -69,17 +102,25 @@ describe('GET / with a valid T1', () => {
     expect(JSON.parse(given).fields.map((field: { id: string }) => field.id)).toEqual(['company_name', 'nickname', 'plan', 'age', 'newsletter']);
   });
 
-  it('loads the hosted script and the element stylesheet, with no inline style or script', async () => {
+  it("loads the hosted script, and holds the page's and the element's styles inline, allowed by their hashes", async () => {
     const token = await mintSessionToken();
-    const { body } = await getPage(`?state=S1&session_token=${token}`);
+    const response = await getPage(`?state=S1&session_token=${token}`);
+    const { body } = response;
     expect(body).toContain('<script type="module" src="/progressive-profile-hosted.js"></script>');
-    expect(body).toContain('<link rel="stylesheet" href="/hosted-page.css">');
-    expect(shadowOf(body)).toMatch(/^<link rel="stylesheet" href="\/progressive-profile.css">/u);
-    expect(body).not.toMatch(/<style|style=/u);
     expect(body.match(/<script/gu)).toHaveLength(1);
-    // The form is defined in the page: no request for it; the element's stylesheet is asked for early.
-    expect(body).not.toContain('as="fetch"');
-    expect(body).toContain('<link rel="preload" href="/progressive-profile.css" as="style">');
+    // The page's styles in its head, the element's opening its shadow root: those exact bytes.
+    expect(body).toContain(`<head>`);
+    expect(body.slice(0, body.indexOf('</head>'))).toContain(`<style>${HOSTED_PAGE_STYLES}</style>`);
+    expect(shadowOf(body).startsWith(`<style>${built.assets.renderer.ELEMENT_STYLES}</style>`)).toBe(true);
+    expect(inlineStylesOf(body)).toEqual([HOSTED_PAGE_STYLES, built.assets.renderer.ELEMENT_STYLES]);
+    expect(readStyleSources(String(response.headers['content-security-policy'])).sources).toEqual([
+      "'self'",
+      sha256Source(HOSTED_PAGE_STYLES),
+      sha256Source(built.assets.renderer.ELEMENT_STYLES),
+    ]);
+    // Nothing to load before the form paints: no stylesheet, no request for the form.
+    expect(body).not.toContain('<link rel="stylesheet"');
+    expect(body).not.toContain('rel="preload"');
   });
 
   it('never puts T1 or the login state into the page', async () => {
@@ -157,6 +198,8 @@ describe('GET / with an unusable T1', () => {
       expect(response.body).toContain('<script type="module" src="/progressive-profile.js"></script>');
       expect(response.body).toContain('<link rel="preload" href="/form" as="fetch" crossorigin>');
       expect(response.body).not.toContain('<template');
+      // The widget renders in the browser with a constructable stylesheet: the page's styles are the only inline ones.
+      expect(inlineStylesOf(response.body)).toEqual([HOSTED_PAGE_STYLES]);
     }
   });
 
@@ -261,9 +304,8 @@ describe('the hosted page under a prefix', () => {
     });
     const { body } = await host.inject(`/profile?state=S1&session_token=${await mintSessionToken()}`);
     expect(body).toContain('src="/profile/progressive-profile-hosted.js"');
-    expect(body).toContain('href="/profile/hosted-page.css"');
     expect(body).toContain('endpoint="/profile"');
-    expect(shadowOf(body)).toContain('<link rel="stylesheet" href="/profile/progressive-profile.css">');
+    expect(inlineStylesOf(body)).toEqual([HOSTED_PAGE_STYLES, built.assets.renderer.ELEMENT_STYLES]);
     expect((await host.inject('/profile/progressive-profile.css')).statusCode).toBe(200);
     expect((await host.inject('/profile/progressive-profile-hosted.js')).statusCode).toBe(200);
   });
@@ -340,10 +382,54 @@ describe('GET /hosted-page.css', () => {
 });
 
 describe('the policy', () => {
-  it('is the same strict policy on every page: no inline style or script, our own origin only', () => {
-    expect(HOSTED_PAGE_CSP).toBe(EXPECTED_CSP);
-    expect(HOSTED_PAGE_CSP).not.toContain('unsafe-inline');
-    expect(HOSTED_PAGE_CSP).not.toContain('form-action');
+  it('allows our own origin and the given style hashes only: no inline script, no other inline style', () => {
+    const policy = buildHostedPagePolicy(["'sha256-AAAA'", "'sha256-BBBB'"]);
+    expect(policy).toBe(
+      "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'sha256-AAAA' 'sha256-BBBB'; img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+    );
+    expect(policy).not.toContain('unsafe-inline');
+    expect(policy).not.toContain('form-action');
+  });
+
+  it('hashes a style as CSP does: SHA-256 of its UTF-8 bytes, base64, quoted', () => {
+    expect(hashStyle('')).toBe("'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
+    expect(hashStyle('a { content: "é" }')).toBe(sha256Source('a { content: "é" }'));
+    expect(hashStyle(HOSTED_PAGE_STYLES)).not.toBe(hashStyle(`${HOSTED_PAGE_STYLES} `));
+  });
+
+  it("holds on every page the server renders: the form, each notice, each language, the widget alone", async () => {
+    const app = hostedApp();
+    const pages = [
+      `?state=S1&session_token=${await mintSessionToken()}`,
+      `?state=S1&session_token=${await mintSessionToken({ lang: 'es' })}`,
+      `?state=S1&session_token=${await mintSessionToken({}, { iat: NOW_SECONDS - 3600, expiresIn: 900 })}`,
+      `?state=S1&session_token=${await mintSessionToken({}, { secret: 'another-secret-0123456789-abcdefghijklmn' })}`,
+      '?state=S1&session_token=not.a-token',
+      '?state=S1',
+      '',
+    ];
+    const policies = new Set<string>();
+    for (const query of pages) {
+      const response = await app.inject({ url: `/${query}`, headers: { 'accept-language': 'es' } });
+      expectPageHeaders(response);
+      policies.add(String(response.headers['content-security-policy']));
+    }
+    // One policy for the pages rendered on the server, one for the widget alone: computed at start.
+    expect(policies.size).toBe(2);
+  });
+
+  it("follows the element's styles when they change: the policy hashes what the renderer inlines", async () => {
+    const changed = `${built.assets.renderer.ELEMENT_STYLES}\n:host { outline: 1px solid red; }`;
+    const renderer = {
+      ...built.assets.renderer,
+      ELEMENT_STYLES: changed,
+      renderElement: () => `<progressive-profile><template shadowrootmode="open"><style>${changed}</style><p part=notice>x</p></template></progressive-profile>`,
+    };
+    const response = await getPage(`?state=S1&session_token=${await mintSessionToken()}`, {}, { ...built.assets, renderer });
+    expectPolicyAllowingItsStyles(response);
+    const { sources } = readStyleSources(String(response.headers['content-security-policy']));
+    expect(sources).toContain(sha256Source(changed));
+    expect(sources).not.toContain(sha256Source(built.assets.renderer.ELEMENT_STYLES));
   });
 
   it('escapes a hostile Host header (the page links paths, never the host)', async () => {
