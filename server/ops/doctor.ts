@@ -269,7 +269,7 @@ async function checkTenant(
       : 'reading the Action needs AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (or DOCTOR_CLIENT_ID and DOCTOR_CLIENT_SECRET) with read:actions';
     return { results: [...head, ...skipActionChecks(reason)] };
   }
-  const action = await checkAction(http, config, actionAccess);
+  const action = await checkAction(http, config, actionAccess, reader ? 'DOCTOR_CLIENT_ID' : 'AUTH0_CLIENT_ID');
   return { results: [...head, ...action.results], secretNames: action.secretNames };
 }
 

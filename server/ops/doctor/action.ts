@@ -35,11 +35,18 @@ function skipLine(id: keyof typeof LABELS, reason: string): CheckResult {
   return { id, label: LABELS[id], status: 'skip', message: `not checked: ${reason}` };
 }
 
-const WITHOUT_READ_ACTIONS =
-  `the token has no read:actions (grant it to AUTH0_CLIENT_ID to check that the Action "${ACTION_NAME}" is deployed, ` +
+const withoutReadActions = (holder: string) =>
+  `the token has no read:actions (grant it to ${holder} to check that the Action "${ACTION_NAME}" is deployed, ` +
   'bound to post-login and has the secrets it needs; it reads code and secret names, never secret values)';
 
-export async function checkAction(http: DoctorHttp, config: Config, access: ManagementAccess): Promise<ActionFindings> {
+/** `holder`: the variable naming the application whose token `access` is (AUTH0_CLIENT_ID, or the doctor's own DOCTOR_CLIENT_ID). */
+export async function checkAction(
+  http: DoctorHttp,
+  config: Config,
+  access: ManagementAccess,
+  holder: 'AUTH0_CLIENT_ID' | 'DOCTOR_CLIENT_ID' = 'AUTH0_CLIENT_ID',
+): Promise<ActionFindings> {
+  const WITHOUT_READ_ACTIONS = withoutReadActions(holder);
   if (access.scopes !== undefined && !access.scopes.has('read:actions')) return { results: skipActionChecks(WITHOUT_READ_ACTIONS) };
   const api = async (path: string): Promise<{ status: number; body: unknown }> => {
     const response = await http.request(`${config.tenant.origin}/api/v2/actions${path}`, {
