@@ -1,6 +1,7 @@
 // `npm run demo`: the whole flow on this machine, no Auth0 account needed. Flags: demo/flags.ts.
 // Ports: DEMO_SITE_PORT (8080), DEMO_SERVER_PORT (3000), DEMO_TENANT_PORT (4010), DEMO_METRICS_PORT
-// (a free one). Once up, it runs `progressive-profile doctor` against itself and prints one line.
+// (a free one). At start it installs the Action as deploy-action does (through the emulator's
+// Actions API); once up, it runs `progressive-profile doctor` against itself and prints one line.
 import { readDemoFlags, USAGE, type DemoFlags } from './flags.js';
 import { diagnoseDemoStack, startDemoStack, type DemoDiagnosis, type DemoStack } from './stack.js';
 
@@ -22,7 +23,7 @@ function describeStack(stack: DemoStack, flags: DemoFlags, diagnosis: DemoDiagno
     '',
     `  Open ${stack.siteOrigin}/ and ${stack.instructions}`,
     '',
-    `  tenant emulator  ${stack.tenantOrigin}   (${flags.rule ? 'the legacy Rule' : 'the post-login Action'}${flags.freeTier ? '; Management API limited to 2 requests/s, like the free tier' : ''})`,
+    `  tenant emulator  ${stack.tenantOrigin}   (${flags.rule ? 'the legacy Rule' : 'the post-login Action, installed through its Actions API'}${flags.freeTier ? '; Management API limited to 2 requests/s, like the free tier' : ''})`,
     `  profile server   ${stack.serverOrigin}   (${stack.writeMode === 'management' ? 'writes through the Management API' : 'the Action writes the data'}${flags.hook ? '; asks the validation hook' : ''})`,
     `  demo site        ${stack.siteOrigin}`,
   ];

@@ -1,6 +1,10 @@
 // The whole flow on one machine: the Auth0 tenant emulator (running rule/action.js or rule/rule.js),
 // the profile server and the demo site, each on its own loopback port, in one process. Used by
-// `npm run demo`, the end-to-end tests and the benchmarks.
+// `npm run demo`, the end-to-end tests and the benchmarks. The Action is installed as a site owner
+// installs it: rule/deploy.mjs's deploy() creates, deploys and binds it through the tenant's Actions
+// API with the Action's secrets, and the tenant runs what was deployed. The doctor reads the Action
+// with an application of its own (DOCTOR_CLIENT_ID, read:actions only): the server's grant stays
+// what the server needs.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -16,6 +20,11 @@ import { createSeedUsers, DEMO_PASSWORD } from './emulator/seed-users.js';
 import type { EmulatedConnection } from './emulator/connections.js';
 import { DEFAULT_DATABASE_CONNECTION, type EmulatedUser } from './emulator/user-store.js';
 import { findFreePort } from './free-port.js';
+// A variable specifier: the installer is plain JavaScript without type declarations.
+const DEPLOY_SCRIPT = fileURLToPath(new URL('../rule/deploy.mjs', import.meta.url));
+const { deploy } = (await import(DEPLOY_SCRIPT)) as {
+  deploy(options: { env: Record<string, string>; log: (line: string) => void }): Promise<unknown>;
+};
 import { buildDemoSite } from './site.js';
 import { startValidationHookReceiver, type RunningReceiver } from './validation-hook.js';
 
@@ -67,8 +76,9 @@ export interface DemoStack {
   /** The form page of the demo site (the Action's PROFILE_FORM_URL). */
   readonly formUrl: string;
   /**
-   * The server's environment, as `progressive-profile doctor` reads it: the server's variables and
-   * the Action's field lists (for the doctor's Action fields line). Holds secrets: never print it.
+   * The server's environment, as `progressive-profile doctor` reads it: the server's variables, the
+   * Action's field lists (for the doctor's Action fields line) and, with the Action, the doctor's own
+   * application (DOCTOR_CLIENT_ID, read:actions) to read the Action with. Holds secrets: never print it.
    */
   readonly doctorEnv: Readonly<Record<string, string>>;
   readonly emulator: Emulator;
@@ -96,6 +106,9 @@ const SERVER_SCOPES = 'read:users update:users';
 /** What the demo's validation hook refuses as a company name. */
 const HOOK_BLOCK_LIST = ['Acme', 'Example Inc'];
 const LINKING_SCOPES = 'read:users update:users create:users delete:users read:connections';
+/** The installer's grant (deploy-action's documented scopes) and the doctor's (reading the Action only). */
+const INSTALLER_SCOPES = 'read:actions create:actions update:actions';
+const DOCTOR_SCOPES = 'read:actions';
 // Not the working directory: a developer's own .env (their real tenant) must not leak in.
 const DEMO_DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -171,6 +184,9 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const sessionTokenSecret = randomSecret();
   const continueTokenSecret = randomSecret();
   const m2m = { clientId: 'progressive-profile-server', clientSecret: randomSecret() };
+  const installer = { clientId: 'progressive-profile-installer', clientSecret: randomSecret() };
+  const doctorApp = { clientId: 'progressive-profile-doctor', clientSecret: randomSecret() };
+  const extension = options.extension ?? 'action';
   const plan = planScenario(options.scenario);
 
   const actionSecrets: Record<string, string> = {
@@ -185,11 +201,18 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const emulator = createEmulator({
     port: options.ports?.tenant ?? 0,
     host,
-    mode: options.extension ?? 'action',
-    secrets: actionSecrets,
+    mode: extension,
+    // The Action gets its secrets from deploy() below; the Rule reads them as its configuration.
+    secrets: extension === 'rule' ? actionSecrets : {},
     clients: [
       ...plan.apps.map((app) => ({ clientId: app.clientId, callbacks: [`${siteOrigin}/callback`] })),
       { clientId: m2m.clientId, clientSecret: m2m.clientSecret, callbacks: [], scope: plan.serverScope },
+      ...(extension === 'action'
+        ? [
+            { ...installer, callbacks: [], scope: INSTALLER_SCOPES },
+            { ...doctorApp, callbacks: [], scope: DOCTOR_SCOPES },
+          ]
+        : []),
     ],
     users: options.users ?? createSeedUsers(),
     connections: plan.connections,
@@ -203,6 +226,12 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   try {
     const tenantOrigin = await emulator.listen();
     closers.push(() => emulator.close());
+    if (extension === 'action') {
+      await deploy({
+        env: { AUTH0_DOMAIN: tenantOrigin, AUTH0_CLIENT_ID: installer.clientId, AUTH0_CLIENT_SECRET: installer.clientSecret, ...actionSecrets },
+        log: () => undefined,
+      });
+    }
 
     let hook: RunningReceiver | undefined;
     const hookEnv: Record<string, string> = {};
@@ -260,7 +289,11 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       siteOrigin,
       metricsOrigin: `http://${host}:${metricsPort}`,
       formUrl,
-      doctorEnv: { ...serverEnv, ...pickFieldLists(actionSecrets) },
+      doctorEnv: {
+        ...serverEnv,
+        ...pickFieldLists(actionSecrets),
+        ...(extension === 'action' ? { DOCTOR_CLIENT_ID: doctorApp.clientId, DOCTOR_CLIENT_SECRET: doctorApp.clientSecret } : {}),
+      },
       emulator,
       server,
       site,

@@ -1,8 +1,13 @@
-// Runs a post-login Action (rule/action.js, the real file) the way Auth0 does (reference §1):
-// builds `event` and `api`, records redirects and metadata writes, applies them after the handler
-// returns, and fails the login when the handler throws.
+// Runs a post-login Action the way Auth0 does (reference §1): builds `event` and `api`, records
+// redirects and metadata writes, applies them after the handler returns, and fails the login when
+// the handler throws. What runs: the Actions deployed and bound to post-login through the Actions
+// API (their deployed code and the secret values they were deployed with, in binding order), or,
+// when none is bound, rule/action.js itself with the `secrets` option (a tenant set up in code).
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileFunction } from 'node:vm';
+import type { BoundAction } from './actions-api.js';
 import { decodeJwt, hasValidHs256Signature, signHs256Jwt, type JwtClaims } from './hs256-jwt.js';
 import {
   canRedirect,
@@ -30,6 +35,8 @@ export interface ActionRuntimeOptions {
   readonly secrets: Readonly<Record<string, string>>;
   /** Defaults to rule/action.js. */
   readonly actionPath?: string;
+  /** The deployed versions bound to post-login; while it lists any, they run instead of `actionPath` and `secrets`. */
+  readonly listBound?: () => readonly BoundAction[];
   /** Epoch milliseconds; injected so tests move time instead of sleeping. */
   readonly now?: () => number;
 }
@@ -48,15 +55,48 @@ export function readUiLocales(uiLocales: string | undefined): string[] {
 export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRuntime {
   if (typeof options.secrets !== 'object' || options.secrets === null) throw new TypeError('secrets must be an object');
   const actionPath = options.actionPath ?? ACTION_PATH;
-  const action = createRequire(import.meta.url)(actionPath) as ActionModule;
+  const fileAction: LoadedAction = { module: createRequire(import.meta.url)(actionPath) as ActionModule, secrets: options.secrets };
   const now = options.now ?? Date.now;
+  const compiled = new Map<string, ActionModule>();
+  /** The Action a suspended login redirected from, and those after it: /continue resumes there. */
+  const suspended = new WeakMap<PostLoginTransaction, { pipeline: LoadedAction[]; index: number }>();
+
+  function loadPipeline(): LoadedAction[] {
+    const bound = options.listBound?.() ?? [];
+    if (bound.length === 0) return [fileAction];
+    return bound.map((version) => {
+      let module = compiled.get(version.versionId);
+      if (!module) {
+        module = compileAction(version);
+        compiled.set(version.versionId, module);
+      }
+      return { module, secrets: version.secrets };
+    });
+  }
+
+  /** Runs `first` of the Action at `index`, then onExecutePostLogin of each after it, until one redirects or fails. */
+  async function runFrom(
+    pipeline: LoadedAction[],
+    index: number,
+    first: keyof ActionModule,
+    transaction: PostLoginTransaction,
+    request: PostLoginRequest,
+  ): Promise<PostLoginOutcome> {
+    for (let at = index; at < pipeline.length; at += 1) {
+      const outcome = await run(pipeline[at], at === index ? first : 'onExecutePostLogin', transaction, at === index ? request : transaction.request);
+      if (outcome.kind === 'redirect') suspended.set(transaction, { pipeline, index: at });
+      if (outcome.kind !== 'complete') return outcome;
+    }
+    return { kind: 'complete' };
+  }
 
   async function run(
+    action: LoadedAction,
     name: keyof ActionModule,
     transaction: PostLoginTransaction,
     request: PostLoginRequest,
   ): Promise<PostLoginOutcome> {
-    const handler = action[name];
+    const handler = action.module[name];
     if (typeof handler !== 'function') {
       return { kind: 'failed', error: 'server_error', description: `The Action does not export ${name}.` };
     }
@@ -96,7 +136,7 @@ export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRun
       client: { client_id: transaction.clientId },
       // The connection this login used; a login without one (a test's transaction) used the primary identity's.
       connection: transaction.connection ?? { name: primary.connection, strategy: primary.provider },
-      secrets: { ...options.secrets },
+      secrets: { ...action.secrets },
     };
     const api = buildApi(transaction, request, effects, user.user_id);
     try {
@@ -162,9 +202,34 @@ export function createActionRuntime(options: ActionRuntimeOptions): PostLoginRun
   }
 
   return {
-    execute: (transaction) => run('onExecutePostLogin', transaction, transaction.request),
-    resume: (transaction, request) => run('onContinuePostLogin', transaction, request),
+    execute: (transaction) => runFrom(loadPipeline(), 0, 'onExecutePostLogin', transaction, transaction.request),
+    resume(transaction, request) {
+      const at = suspended.get(transaction) ?? { pipeline: loadPipeline(), index: 0 };
+      suspended.delete(transaction);
+      return runFrom(at.pipeline, at.index, 'onContinuePostLogin', transaction, request);
+    },
   };
+}
+
+interface LoadedAction {
+  readonly module: ActionModule;
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+/** A deployed version's code as a CommonJS module, its `require` resolving as rule/action.js's does. */
+function compileAction(version: BoundAction): ActionModule {
+  const module = { exports: {} as ActionModule };
+  try {
+    const load = compileFunction(version.code, ['exports', 'require', 'module', '__filename', '__dirname'], {
+      filename: `${version.name} (version ${version.number})`,
+    });
+    load(module.exports, createRequire(ACTION_PATH), module, ACTION_PATH, dirname(ACTION_PATH));
+  } catch (error) {
+    // A module that throws as it loads fails every login it runs in, as on Auth0.
+    const fail = () => Promise.reject(error);
+    return { onExecutePostLogin: fail, onContinuePostLogin: fail };
+  }
+  return module.exports;
 }
 
 /**

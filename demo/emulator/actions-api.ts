@@ -5,15 +5,55 @@
 // Scopes per endpoint, as Auth0 documents them (reference §1.6): read:actions to list and read
 // actions and to read bindings; create:actions to create and to deploy; update:actions to update
 // an action and to replace bindings. read:triggers / update:triggers open nothing here.
+// An action whose code does not compile has the build status `failed` and cannot be deployed.
+// What is deployed and bound is what the tenant runs: `ActionsStore.listBound` hands the login
+// pipeline each bound action's deployed code and the secret values it was deployed with.
 import { randomUUID } from 'node:crypto';
+import { Script } from 'node:vm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiErrorBody } from './management-api.js';
 
 export interface ActionsApiOptions {
   /** Whether the `Authorization` header carries a live token with `scope`. */
   readonly isAuthorized: (authorization: string | undefined, scope: string) => 'ok' | 'unauthenticated' | 'forbidden';
+  /** Where the actions and bindings live; default a store of its own. */
+  readonly store?: ActionsStore;
   /** Epoch milliseconds. */
   readonly now?: () => number;
+}
+
+/** A deployed version of a bound action, as the tenant runs it. */
+export interface BoundAction {
+  /** Unique per deployed version (a new deploy, a new id). */
+  readonly versionId: string;
+  readonly name: string;
+  readonly number: number;
+  readonly code: string;
+  /** The secret values the version was deployed with. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+/** The tenant's actions and trigger bindings, shared by the Actions API and the login pipeline. */
+export interface ActionsStore {
+  readonly actions: Map<string, StoredAction>;
+  readonly bindings: Map<string, StoredBinding[]>;
+  /** The deployed versions bound to `triggerId`, in binding order. */
+  listBound(triggerId: string): BoundAction[];
+}
+
+export function createActionsStore(): ActionsStore {
+  const actions = new Map<string, StoredAction>();
+  const bindings = new Map<string, StoredBinding[]>();
+  return {
+    actions,
+    bindings,
+    listBound(triggerId) {
+      return (bindings.get(triggerId) ?? []).flatMap((binding) => {
+        const deployed = actions.get(binding.actionId)?.deployed;
+        return deployed ? [deployed] : [];
+      });
+    },
+  };
 }
 
 interface ActionTrigger {
@@ -21,7 +61,7 @@ interface ActionTrigger {
   version?: string;
 }
 
-interface StoredAction {
+export interface StoredAction {
   id: string;
   name: string;
   code: string;
@@ -32,10 +72,12 @@ interface StoredAction {
   created_at: string;
   updated_at: string;
   deployed_version?: Record<string, unknown>;
+  /** What the deployed version runs: its code and secret values (never answered). */
+  deployed?: BoundAction;
   versionCount: number;
 }
 
-interface StoredBinding {
+export interface StoredBinding {
   id: string;
   trigger_id: string;
   display_name: string;
@@ -49,8 +91,7 @@ const TRIGGERS = new Set(['post-login', 'credentials-exchange', 'pre-user-regist
 export async function actionsApi(app: FastifyInstance, options: ActionsApiOptions): Promise<void> {
   if (typeof options?.isAuthorized !== 'function') throw new TypeError('actionsApi: option "isAuthorized" must be a function');
   const now = options.now ?? Date.now;
-  const actions = new Map<string, StoredAction>();
-  const bindings = new Map<string, StoredBinding[]>();
+  const { actions, bindings } = options.store ?? createActionsStore();
   const isoNow = () => new Date(now()).toISOString();
 
   /** Refuses a request whose token is missing, unknown, expired or lacks `scope`, as the Management API does. */
@@ -74,7 +115,7 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
       supported_triggers: action.supported_triggers,
       dependencies: action.dependencies,
       secrets: [...action.secrets].map(([name, secret]) => ({ name, updated_at: secret.updated_at })),
-      status: 'built',
+      status: readBuildStatus(action.code),
       all_changes_deployed: action.deployed_version?.code === action.code,
       ...(action.deployed_version ? { deployed_version: action.deployed_version } : {}),
       created_at: action.created_at,
@@ -191,6 +232,9 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
   app.post<{ Params: { id: string } }>('/actions/:id/deploy', { onRequest: requireScope('create:actions') }, async (request, reply) => {
     const action = actions.get(request.params.id);
     if (!action) return notFound(reply);
+    if (readBuildStatus(action.code) === 'failed') {
+      return badRequest(reply, `The action ${action.name} failed to build and cannot be deployed.`);
+    }
     action.versionCount += 1;
     const at = isoNow();
     action.deployed_version = {
@@ -207,6 +251,13 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
       built_at: at,
       created_at: at,
       updated_at: at,
+    };
+    action.deployed = {
+      versionId: action.deployed_version.id as string,
+      name: action.name,
+      number: action.versionCount,
+      code: action.code,
+      secrets: Object.fromEntries([...action.secrets].map(([name, secret]) => [name, secret.value])),
     };
     return reply.code(200).send(action.deployed_version);
   });
@@ -262,6 +313,16 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
       created_at: binding.created_at,
       updated_at: binding.updated_at,
     };
+  }
+}
+
+/** `failed` for code that does not compile as a CommonJS module (Auth0's build fails on it), else `built`. */
+function readBuildStatus(code: string): 'built' | 'failed' {
+  try {
+    new Script(`(function (exports, require, module, __filename, __dirname) {\n${code}\n})`);
+    return 'built';
+  } catch {
+    return 'failed';
   }
 }
 

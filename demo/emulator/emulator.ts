@@ -4,7 +4,7 @@
 // connections, search, faults), the Actions endpoints the installer uses (actions-api.ts) and
 // OpenID discovery. Its origin `http://127.0.0.1:PORT` is the tenant; tokens name it `127.0.0.1:PORT`.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { actionsApi } from './actions-api.js';
+import { actionsApi, createActionsStore } from './actions-api.js';
 import { createActionRuntime } from './action-runtime.js';
 import { registerAuthorizeRoutes } from './authorize.js';
 import { isLoopbackCallback } from './clients.js';
@@ -42,7 +42,10 @@ export interface EmulatorOptions {
   readonly host?: string;
   /** Which extension runs at login: the Action (default) or the legacy Rule. */
   readonly mode?: 'action' | 'rule';
-  /** The Action's secrets (for the Rule, its configuration). */
+  /**
+   * The Action's secrets (for the Rule, its configuration). An Action deployed and bound to
+   * post-login through the Actions API runs with its own deployed secrets instead.
+   */
   readonly secrets: Readonly<Record<string, string>>;
   readonly clients: readonly EmulatorClient[];
   /** Default: the seeded demo users. */
@@ -86,10 +89,12 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   const users = new UserStore(options.users ?? createSeedUsers());
   const connectionList = options.connections ?? createDefaultConnections();
   const connections = resolveConnections(connectionList, 'createEmulator: option "connections"');
+  // What is deployed and bound through the Actions API runs at login (the Action mode).
+  const actionsStore = createActionsStore();
   const runtime =
     options.mode === 'rule'
       ? createRuleRuntime({ users, configuration: options.secrets })
-      : createActionRuntime({ users, secrets: options.secrets, now });
+      : createActionRuntime({ users, secrets: options.secrets, now, listBound: () => actionsStore.listBound('post-login') });
   const sessions = createSessions(now);
   const flow = createLoginFlow({ users, runtime, tenant, now, lifetimeMs: TRANSACTION_LIFETIME_MS });
   const tokens = new TokenRegistry(clock);
@@ -125,6 +130,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   // The Actions endpoints accept the Management API's own tokens, revoked with them.
   app.register(actionsApi, {
     prefix: '/api/v2/actions',
+    store: actionsStore,
     isAuthorized(authorization, scope) {
       const verdict = tokens.check(authorization, scope);
       if (verdict === 'ok') return 'ok';

@@ -10,7 +10,7 @@ import { checkActionFields } from './doctor/action-fields.js';
 import { checkFormPage } from './doctor/form-page.js';
 import { createDoctorHttp, DEFAULT_TIMEOUT_MS, type DoctorHttp } from './doctor/http.js';
 import { checkLinkingConnection, skipLinkingCheck } from './doctor/linking.js';
-import { checkManagementApi } from './doctor/management-api.js';
+import { checkManagementApi, readDoctorCredentials, requestDoctorAccess, type ManagementAccess } from './doctor/management-api.js';
 import { formatJson, formatText, isFailing, shouldColour, type CheckResult } from './doctor/report.js';
 import { checkStore } from './doctor/store.js';
 import { checkDiscovery } from './doctor/tenant.js';
@@ -33,8 +33,9 @@ Reads the server's environment (and ./.env, as the server does) and checks, one 
                     for a form that links identities, with read:connections: its connection is
                     a database connection of the tenant, and whether the form can show its
                     password rules
-  Action            with read:actions in that token: "Progressive Profile" is deployed, bound to
-                    post-login and has the secrets it needs (names only: Auth0 never returns values)
+  Action            with read:actions in that token (or in DOCTOR_CLIENT_ID's, when set):
+                    "Progressive Profile" is deployed, bound to post-login and has the secrets it
+                    needs (names only: Auth0 never returns values)
   Action fields     the ids in PROFILE_FIELDS, PROFILE_OPTIONAL_FIELDS, PROFILE_FIELDS_BY_CLIENT
                     and PROFILE_DATABASE_CONNECTION (when set here, as for deploy-action) are fields
                     of this server's form, stored in the same metadata, consents at the same version
@@ -44,6 +45,9 @@ Reads the server's environment (and ./.env, as the server does) and checks, one 
 
 Each failure (✖) comes with a sentence on how to fix it; a warning (⚠) does not fail; a line
 marked ○ was not checked and says why. Exit status: 0 no failure, 1 a check failed, 2 wrong usage.
+
+DOCTOR_CLIENT_ID / DOCTOR_CLIENT_SECRET (read by doctor only, never by the server): an application
+of its own, granted read:actions, to read the Action with instead of the server's credentials.
 
 Options:
   --form-url URL     the page that hosts the widget (default: PROFILE_FORM_URL, when set)
@@ -191,7 +195,7 @@ async function collectChecks(
   const [store, hook, tenantResults, formResults] = await Promise.all([
     checkStore(config, timeoutMs),
     checkValidationHook(config, fetchImpl),
-    checkTenant(http, config),
+    checkTenant(http, config, vars),
     checkForm(http, config, vars, args),
   ]);
   const fieldsResult = await checkActionFields(vars, config, tenantResults.secretNames);
@@ -210,8 +214,15 @@ function describeConfiguration(config: Config): CheckResult {
   };
 }
 
-/** Discovery, then the token, then the Action: each needs the one before it. */
-async function checkTenant(http: DoctorHttp, config: Config): Promise<{ results: CheckResult[]; secretNames?: ReadonlySet<string> }> {
+/**
+ * Discovery, then the token, then the Action: each needs the one before it. The Action is read
+ * with DOCTOR_CLIENT_ID's token when set (an application of the doctor's own), else the server's.
+ */
+async function checkTenant(
+  http: DoctorHttp,
+  config: Config,
+  vars: Readonly<Record<string, string | undefined>>,
+): Promise<{ results: CheckResult[]; secretNames?: ReadonlySet<string> }> {
   const discovery = await checkDiscovery(http, config.tenant, { id: 'tenant', variable: 'AUTH0_DOMAIN' });
   const customDomain = config.customDomain
     ? [await checkDiscovery(http, config.customDomain, { id: 'custom_domain', variable: 'AUTH0_CUSTOM_DOMAIN' })]
@@ -229,23 +240,48 @@ async function checkTenant(http: DoctorHttp, config: Config): Promise<{ results:
       ],
     };
   }
-  const management = await checkManagementApi(http, config);
-  if (!management.access) {
-    const reason = config.management
-      ? 'no Management API token'
-      : 'reading the Action needs AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET with read:actions';
-    return {
-      results: [discovery, ...customDomain, management.result, ...(isLinking ? [skipLinkingCheck('no Management API token')] : []), ...skipActionChecks(reason)],
+  const [management, reader] = await Promise.all([checkManagementApi(http, config), readDoctorAccess(http, config, vars)]);
+  let managementResult = management.result;
+  if (!config.management && reader && 'access' in reader) {
+    managementResult = {
+      id: 'management_api',
+      label: 'Management API',
+      status: 'pass',
+      message: 'the server does not call it (the Action writes the metadata); DOCTOR_CLIENT_ID gets a token to read the Action with',
     };
   }
-  const [linking, action] = await Promise.all([
-    isLinking ? checkLinkingConnection(http, config, management.access) : undefined,
-    checkAction(http, config, management.access),
-  ]);
-  return {
-    results: [discovery, ...customDomain, management.result, ...(linking ? [linking] : []), ...action.results],
-    secretNames: action.secretNames,
-  };
+  const linking = isLinking
+    ? management.access
+      ? await checkLinkingConnection(http, config, management.access)
+      : skipLinkingCheck('no Management API token')
+    : undefined;
+  const head = [discovery, ...customDomain, managementResult, ...(linking ? [linking] : [])];
+  if (reader && 'problem' in reader) {
+    const fix = 'set DOCTOR_CLIENT_ID and DOCTOR_CLIENT_SECRET to an application of its own granted read:actions, or unset both';
+    return {
+      results: [...head, { id: 'action', label: 'Action', status: 'fail', message: reader.problem, fix }, ...skipActionChecks(reader.problem).slice(1)],
+    };
+  }
+  const actionAccess = reader?.access ?? management.access;
+  if (!actionAccess) {
+    const reason = config.management
+      ? 'no Management API token'
+      : 'reading the Action needs AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (or DOCTOR_CLIENT_ID and DOCTOR_CLIENT_SECRET) with read:actions';
+    return { results: [...head, ...skipActionChecks(reason)] };
+  }
+  const action = await checkAction(http, config, actionAccess, reader ? 'DOCTOR_CLIENT_ID' : 'AUTH0_CLIENT_ID');
+  return { results: [...head, ...action.results], secretNames: action.secretNames };
+}
+
+/** DOCTOR_CLIENT_ID's token, or why there is none; undefined when neither variable is set. */
+async function readDoctorAccess(
+  http: DoctorHttp,
+  config: Config,
+  vars: Readonly<Record<string, string | undefined>>,
+): Promise<{ access: ManagementAccess } | { problem: string } | undefined> {
+  const credentials = readDoctorCredentials(vars);
+  if (credentials === undefined || 'problem' in credentials) return credentials;
+  return requestDoctorAccess(http, config, credentials);
 }
 
 async function checkForm(

@@ -16,13 +16,14 @@ afterEach(async () => {
 
 describe('the demo’s doctor at start', () => {
   it.each<[string, DemoStackOptions, string]>([
-    ['npm run demo', {}, `doctor: all 10 checks pass (${ACTION_LINES})`],
-    ['--action-writes', { writeMode: 'action' }, `doctor: all 9 checks pass (not checked: Management API, Action, post-login trigger, Action secrets)`],
+    ['npm run demo', {}, 'doctor: all 13 checks pass'],
+    ['--action-writes', { writeMode: 'action' }, 'doctor: all 13 checks pass'],
+    ['--scenario link', { scenario: 'link' }, 'doctor: all 14 checks pass'],
+    ['--scenario apps', { scenario: 'apps' }, 'doctor: all 13 checks pass'],
+    ['--hook', { hook: true }, 'doctor: all 14 checks pass'],
+    ['--allow-origin', { extraAllowedOrigins: ['http://localhost:5173'] }, 'doctor: all 13 checks pass'],
+    // The tenant runs the Rule: there is no Action to install or check.
     ['--rule', { extension: 'rule' }, `doctor: all 10 checks pass (${ACTION_LINES})`],
-    ['--scenario link', { scenario: 'link' }, `doctor: all 11 checks pass (${ACTION_LINES})`],
-    ['--scenario apps', { scenario: 'apps' }, `doctor: all 10 checks pass (${ACTION_LINES})`],
-    ['--hook', { hook: true }, `doctor: all 11 checks pass (${ACTION_LINES})`],
-    ['--allow-origin', { extraAllowedOrigins: ['http://localhost:5173'] }, `doctor: all 10 checks pass (${ACTION_LINES})`],
   ])('finds nothing to fix with %s', async (_flags, options, summary) => {
     stack = await startDemoStack(options);
     expect(await diagnoseDemoStack(stack)).toEqual({ ok: true, summary, problems: [] });
@@ -32,7 +33,7 @@ describe('the demo’s doctor at start', () => {
     stack = await startDemoStack({});
     const diagnosis = await diagnoseDemoStack({ ...stack, formUrl: `${stack.siteOrigin}/no-such-page` });
     expect(diagnosis.ok).toBe(false);
-    expect(diagnosis.summary).toBe(`doctor: 1 of 6 checks failed (not checked: Action, post-login trigger, Action secrets, widget script, widget endpoint, Referrer-Policy, page origin)`);
+    expect(diagnosis.summary).toBe('doctor: 1 of 9 checks failed (not checked: widget script, widget endpoint, Referrer-Policy, page origin)');
     expect(diagnosis.problems).toHaveLength(1);
     expect(diagnosis.problems[0]).toMatch(new RegExp(`^✖ form page: ${stack.siteOrigin}/no-such-page answered 404 — `, 'u'));
   });

@@ -35,11 +35,18 @@ function skipLine(id: keyof typeof LABELS, reason: string): CheckResult {
   return { id, label: LABELS[id], status: 'skip', message: `not checked: ${reason}` };
 }
 
-const WITHOUT_READ_ACTIONS =
-  `the token has no read:actions (grant it to AUTH0_CLIENT_ID to check that the Action "${ACTION_NAME}" is deployed, ` +
+const withoutReadActions = (holder: string) =>
+  `the token has no read:actions (grant it to ${holder} to check that the Action "${ACTION_NAME}" is deployed, ` +
   'bound to post-login and has the secrets it needs; it reads code and secret names, never secret values)';
 
-export async function checkAction(http: DoctorHttp, config: Config, access: ManagementAccess): Promise<ActionFindings> {
+/** `holder`: the variable naming the application whose token `access` is (AUTH0_CLIENT_ID, or the doctor's own DOCTOR_CLIENT_ID). */
+export async function checkAction(
+  http: DoctorHttp,
+  config: Config,
+  access: ManagementAccess,
+  holder: 'AUTH0_CLIENT_ID' | 'DOCTOR_CLIENT_ID' = 'AUTH0_CLIENT_ID',
+): Promise<ActionFindings> {
+  const WITHOUT_READ_ACTIONS = withoutReadActions(holder);
   if (access.scopes !== undefined && !access.scopes.has('read:actions')) return { results: skipActionChecks(WITHOUT_READ_ACTIONS) };
   const api = async (path: string): Promise<{ status: number; body: unknown }> => {
     const response = await http.request(`${config.tenant.origin}/api/v2/actions${path}`, {
@@ -78,9 +85,11 @@ export async function checkAction(http: DoctorHttp, config: Config, access: Mana
     const bindingRefusal = refused(bound.status, `GET /api/v2/actions/triggers/${ACTION_TRIGGER}/bindings`);
     if (bindingRefusal) return { results: bindingRefusal };
     const deployment = describeDeployment(action);
-    // Auth0 binds only a deployed Action: an undeployed one is unbound as a consequence, not a second problem.
-    const binding =
-      deployment.status === 'fail' ? skipLine('action_binding', `"${ACTION_NAME}" is not deployed`) : describeBinding(action.id, bound.body);
+    // Auth0 binds only a deployed Action: an undeployed one is unbound as a consequence, not a second
+    // problem. One whose latest code failed to build still runs its deployed version, if it has one.
+    const binding = action.deployed_version
+      ? describeBinding(action.id, bound.body)
+      : skipLine('action_binding', `"${ACTION_NAME}" is not deployed`);
     return { secretNames, results: [deployment, binding, describeSecrets(secretNames, config)] };
   } catch (error) {
     if (!(error instanceof NetworkFailure)) throw error;
@@ -91,11 +100,12 @@ export async function checkAction(http: DoctorHttp, config: Config, access: Mana
 
 function describeDeployment(action: ActionRecord): CheckResult {
   const base = { id: 'action', label: LABELS.action } as const;
+  const deployed = action.deployed_version;
   if (action.status === 'failed') {
     const fix = `see Actions > Library > ${ACTION_NAME} in the dashboard, then ${DEPLOY_FIX}`;
-    return { ...base, status: 'fail', message: `"${ACTION_NAME}" failed to build`, fix };
+    const running = deployed && typeof deployed.number === 'number' ? ` (version ${deployed.number} still runs)` : '';
+    return { ...base, status: 'fail', message: `"${ACTION_NAME}" failed to build: its latest code cannot be deployed${running}`, fix };
   }
-  const deployed = action.deployed_version;
   if (!deployed) {
     const fix = `deploy it (Actions > Library > ${ACTION_NAME} > Deploy), or ${DEPLOY_FIX}`;
     return { ...base, status: 'fail', message: `"${ACTION_NAME}" exists but was never deployed`, fix };

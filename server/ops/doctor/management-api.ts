@@ -145,6 +145,51 @@ export async function checkManagementApi(
   };
 }
 
+/** The doctor's own application for reading the Action (DOCTOR_CLIENT_ID / DOCTOR_CLIENT_SECRET), when both are set. */
+export function readDoctorCredentials(
+  vars: Readonly<Record<string, string | undefined>>,
+): { clientId: string; clientSecret: string } | { problem: string } | undefined {
+  const clientId = vars.DOCTOR_CLIENT_ID?.trim() || undefined;
+  const clientSecret = vars.DOCTOR_CLIENT_SECRET?.trim() ? vars.DOCTOR_CLIENT_SECRET : undefined;
+  if (clientId === undefined && clientSecret === undefined) return undefined;
+  if (clientId === undefined) return { problem: 'DOCTOR_CLIENT_SECRET is set without DOCTOR_CLIENT_ID' };
+  if (clientSecret === undefined) return { problem: 'DOCTOR_CLIENT_ID is set without DOCTOR_CLIENT_SECRET' };
+  return { clientId, clientSecret };
+}
+
+/**
+ * A token for the doctor's own application (DOCTOR_CLIENT_ID, granted read:actions), which reads
+ * the Action instead of the server's credentials; or why there is none, as one sentence.
+ */
+export async function requestDoctorAccess(
+  http: DoctorHttp,
+  config: Config,
+  credentials: { clientId: string; clientSecret: string },
+): Promise<{ access: ManagementAccess } | { problem: string }> {
+  try {
+    const response = await http.request(`${config.tenant.origin}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: credentials.clientId,
+        client_secret: credentials.clientSecret,
+        audience: `${config.tenant.origin}/api/v2/`,
+      }),
+    });
+    const body = await http.readJson(response);
+    const answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    if (response.status !== 200 || typeof answer.access_token !== 'string') {
+      const errorCode = typeof answer.error === 'string' ? ` ${printable(answer.error)}` : '';
+      return { problem: `the tenant gave DOCTOR_CLIENT_ID no token (${response.status}${errorCode})` };
+    }
+    return { access: { accessToken: answer.access_token, scopes: readGrantedScopes(answer) } };
+  } catch (error) {
+    if (error instanceof NetworkFailure) return { problem: `${error.message} (POST /oauth/token)` };
+    throw error;
+  }
+}
+
 /** The answer's `scope`, else the `scope` claim of a JWT access token (read, not verified: it only names scopes). */
 function readGrantedScopes(answer: Record<string, unknown>): Set<string> | undefined {
   if (typeof answer.scope === 'string') return toScopeSet(answer.scope);

@@ -33,6 +33,8 @@ const SERVER_APP = m2m('profile-server', 'read:users update:users read:actions')
 const LACKS_UPDATE = m2m('lacks-update-users', 'read:users read:actions');
 const WITHOUT_ACTIONS = m2m('without-read-actions', 'read:users update:users');
 const INSTALLER = m2m('installer', 'read:actions create:actions update:actions');
+const NO_GRANT = m2m('no-management-grant', '');
+const DOCTOR_APP = m2m('doctor', 'read:actions');
 
 let emulator: Emulator;
 let server: FastifyInstance | undefined;
@@ -83,15 +85,22 @@ async function actionsApi(method: string, path: string, body?: unknown) {
   return (await response.json()) as Record<string, any>;
 }
 
-async function deployAction(): Promise<void> {
+/** Installs the Action with deploy-action, from the shared environment and `overrides`. */
+async function deployAction(overrides: Env = {}): Promise<void> {
   let output = '';
   const write = { write: (text: string) => void (output += text) };
   const status = await deployModule.main(
     [],
-    { ...env, AUTH0_CLIENT_ID: INSTALLER.clientId, AUTH0_CLIENT_SECRET: INSTALLER.clientSecret },
+    { ...env, AUTH0_CLIENT_ID: INSTALLER.clientId, AUTH0_CLIENT_SECRET: INSTALLER.clientSecret, ...overrides },
     { stdout: write, stderr: write },
   );
   expect(status, output).toBe(0);
+}
+
+/** The installed Action's id. */
+async function findActionId(): Promise<string> {
+  const [action] = (await actionsApi('GET', '/actions?actionName=Progressive%20Profile')).actions as Array<{ id: string }>;
+  return action!.id;
 }
 
 interface Run {
@@ -131,6 +140,13 @@ function expectStatuses(checks: Map<string, CheckResult>, expected: { fail?: str
   });
 }
 
+/** The printed line of `expected`, as a person sees it: its symbol, label, message and, when it has one, its fix. */
+async function expectPrintedLine(expected: CheckResult, overrides: Env = {}): Promise<void> {
+  const symbol = { pass: '✔', fail: '✖', warn: '⚠', skip: '○' }[expected.status];
+  const { stdout } = await doctor([], overrides);
+  expect(stdout.split('\n')).toContain(`${symbol} ${expected.label}: ${expected.message}${expected.fix ? ` — ${expected.fix}` : ''}`);
+}
+
 const ACTION_LINES = ['action', 'action_binding', 'action_secrets'];
 const FORM_LINES = ['form_page', 'form_widget', 'form_endpoint', 'form_referrer_policy', 'form_origin'];
 
@@ -143,7 +159,7 @@ beforeEach(async () => {
   pageServer.get('/complete-profile', async (_request, reply) => reply.headers(page.headers).type('text/html; charset=utf-8').send(page.html));
   pageOrigin = await pageServer.listen({ port: 0, host: '127.0.0.1' });
   page.html = goodPageHtml();
-  emulator = createEmulator({ secrets: {}, clients: [SERVER_APP, LACKS_UPDATE, WITHOUT_ACTIONS, INSTALLER] });
+  emulator = createEmulator({ secrets: {}, clients: [SERVER_APP, LACKS_UPDATE, WITHOUT_ACTIONS, INSTALLER, NO_GRANT, DOCTOR_APP] });
   await emulator.listen();
   env = {
     AUTH0_DOMAIN: emulator.origin,
@@ -169,7 +185,7 @@ afterEach(async () => {
 });
 
 describe('doctor, with the Action installed', () => {
-  beforeEach(deployAction);
+  beforeEach(() => deployAction());
 
   it('passes every check of a working deployment, and prints neither a secret nor a token', async () => {
     const tokens: string[] = [];
@@ -321,6 +337,136 @@ describe('doctor, with the Action installed', () => {
     expect(check('action_secrets').message).toMatch(/^the server signs continue tokens with its own CONTINUE_TOKEN_SECRET, but the Action has no CONTINUE_TOKEN_SECRET/u);
     expect(check('action_secrets').message).toContain('"Failed signature validation"');
     expectStatuses(checks, { fail: ['action_secrets'] });
+  });
+
+  it('fails the secrets line when the Action checks continue tokens with a CONTINUE_TOKEN_SECRET the server does not have', async () => {
+    await deployAction({ CONTINUE_TOKEN_SECRET: randomBytes(32).toString('base64url') });
+    const { run, checks, check } = await diagnose();
+    expect(run.status).toBe(1);
+    const expected: CheckResult = {
+      id: 'action_secrets',
+      label: 'Action secrets',
+      status: 'fail',
+      message:
+        'the Action checks continue tokens with its CONTINUE_TOKEN_SECRET, but this server has none and signs them with SESSION_TOKEN_SECRET: every return to /continue fails ("Failed signature validation")',
+      fix: 'set the server’s CONTINUE_TOKEN_SECRET to the Action’s value, or remove that secret from the Action and deploy',
+    };
+    expect(check('action_secrets')).toEqual(expected);
+    await expectPrintedLine(expected);
+    expectStatuses(checks, { fail: ['action_secrets'] });
+  });
+
+  it('fails the Action line when its latest code failed to build, while the deployed version still runs bound', async () => {
+    const id = await findActionId();
+    const changed = await actionsApi('PATCH', `/actions/${id}`, { code: 'exports.onExecutePostLogin = async (event, api) => {' });
+    expect(changed.status).toBe('failed');
+    const { run, checks, check } = await diagnose();
+    expect(run.status).toBe(1);
+    const expected: CheckResult = {
+      id: 'action',
+      label: 'Action',
+      status: 'fail',
+      message: '"Progressive Profile" failed to build: its latest code cannot be deployed (version 1 still runs)',
+      fix: 'see Actions > Library > Progressive Profile in the dashboard, then run `progressive-profile deploy-action` with the Action’s secrets in the environment (see docs/DEPLOY.md)',
+    };
+    expect(check('action')).toEqual(expected);
+    await expectPrintedLine(expected);
+    expectStatuses(checks, { fail: ['action'] });
+  });
+
+  it('warns, without failing, when the deployed code is not this package’s rule/action.js', async () => {
+    const id = await findActionId();
+    const { code } = await actionsApi('GET', `/actions/${id}`);
+    await actionsApi('PATCH', `/actions/${id}`, { code: `${code}\n// edited in the dashboard\n` });
+    await actionsApi('POST', `/actions/${id}/deploy`);
+    const { run, checks, check } = await diagnose();
+    expect(run.status).toBe(0);
+    const expected: CheckResult = {
+      id: 'action',
+      label: 'Action',
+      status: 'warn',
+      message: '"Progressive Profile" is deployed (version 2), but its code is not this package’s rule/action.js',
+      fix: 'run `progressive-profile deploy-action` with the Action’s secrets in the environment (see docs/DEPLOY.md) to run the Action this server was built with (ignore this if you changed the Action on purpose)',
+    };
+    expect(check('action')).toEqual(expected);
+    await expectPrintedLine(expected);
+    expectStatuses(checks, { warn: ['action'] });
+  });
+
+  it('warns, without failing, when the Action has changes that are not deployed', async () => {
+    const id = await findActionId();
+    const { code } = await actionsApi('GET', `/actions/${id}`);
+    await actionsApi('PATCH', `/actions/${id}`, { code: `${code}\n// a draft\n` });
+    const { run, checks, check } = await diagnose();
+    expect(run.status).toBe(0);
+    const expected: CheckResult = {
+      id: 'action',
+      label: 'Action',
+      status: 'warn',
+      message: '"Progressive Profile" is deployed (version 1), but it has changes that are not deployed',
+      fix: 'deploy them (Actions > Library > Progressive Profile > Deploy), or discard them',
+    };
+    expect(check('action')).toEqual(expected);
+    await expectPrintedLine(expected);
+    expectStatuses(checks, { warn: ['action'] });
+  });
+
+  it('fails the Management API line when AUTH0_CLIENT_ID may not call it at all, and reads no Action', async () => {
+    const overrides = { AUTH0_CLIENT_ID: NO_GRANT.clientId, AUTH0_CLIENT_SECRET: NO_GRANT.clientSecret };
+    const { run, checks, check } = await diagnose([], overrides);
+    expect(run.status).toBe(1);
+    const expected: CheckResult = {
+      id: 'management_api',
+      label: 'Management API',
+      status: 'fail',
+      message: 'AUTH0_CLIENT_ID may not call the Management API (403 access_denied)',
+      fix: 'authorize this application for the Auth0 Management API with read:users update:users: Applications > APIs > Auth0 Management API > Machine To Machine Applications',
+    };
+    expect(check('management_api')).toEqual(expected);
+    await expectPrintedLine(expected, overrides);
+    expectStatuses(checks, { fail: ['management_api'], skip: ACTION_LINES });
+  });
+
+  it('fails the custom domain line when AUTH0_CUSTOM_DOMAIN does not answer, and checks the tenant as before', async () => {
+    const closedPort = await findFreePort();
+    // A custom domain is https only: here, one that nothing answers on.
+    const overrides = { AUTH0_CUSTOM_DOMAIN: `https://127.0.0.1:${closedPort}` };
+    const { run, checks, check } = await diagnose([], overrides);
+    expect(run.status).toBe(1);
+    const expected: CheckResult = {
+      id: 'custom_domain',
+      label: 'custom domain',
+      status: 'fail',
+      message: `could not reach 127.0.0.1:${closedPort}: ECONNREFUSED`,
+      fix: 'set AUTH0_CUSTOM_DOMAIN to a custom domain that is verified and ready (Branding > Custom Domains), or unset it',
+    };
+    expect(check('custom_domain')).toEqual(expected);
+    await expectPrintedLine(expected, overrides);
+    expectStatuses(checks, { fail: ['custom_domain'] });
+  });
+
+  it('reads the Action with DOCTOR_CLIENT_ID, an application of its own, when the server’s has no read:actions', async () => {
+    const doctorApp = { DOCTOR_CLIENT_ID: DOCTOR_APP.clientId, DOCTOR_CLIENT_SECRET: DOCTOR_APP.clientSecret };
+    const { run, checks, check } = await diagnose([], { AUTH0_CLIENT_ID: WITHOUT_ACTIONS.clientId, AUTH0_CLIENT_SECRET: WITHOUT_ACTIONS.clientSecret, ...doctorApp });
+    expect(run.status).toBe(0);
+    expectStatuses(checks, {});
+    expect(check('action').message).toBe('"Progressive Profile" is deployed (version 1, the code of this package’s rule/action.js)');
+    expect(run.stdout).not.toContain(DOCTOR_APP.clientSecret);
+
+    // The Action writes the metadata: the server has no credentials, and the doctor still reads the Action.
+    const actionWrites = await diagnose([], { AUTH0_CLIENT_ID: undefined, AUTH0_CLIENT_SECRET: undefined, ...doctorApp });
+    expectStatuses(actionWrites.checks, {});
+    expect(actionWrites.check('management_api').message).toBe(
+      'the server does not call it (the Action writes the metadata); DOCTOR_CLIENT_ID gets a token to read the Action with',
+    );
+
+    const wrong = await diagnose([], { ...doctorApp, DOCTOR_CLIENT_SECRET: 'not-the-secret' });
+    expect(wrong.run.status).toBe(1);
+    expect(wrong.check('action')).toMatchObject({ status: 'fail', message: 'the tenant gave DOCTOR_CLIENT_ID no token (401 access_denied)' });
+    expectStatuses(wrong.checks, { fail: ['action'], skip: ['action_binding', 'action_secrets'] });
+
+    const withoutRead = await diagnose([], { DOCTOR_CLIENT_ID: WITHOUT_ACTIONS.clientId, DOCTOR_CLIENT_SECRET: WITHOUT_ACTIONS.clientSecret });
+    expect(withoutRead.check('action').message).toMatch(/^not checked: the token has no read:actions \(grant it to DOCTOR_CLIENT_ID /u);
   });
 
   it('fails the fields line for a field the Action asks for that the form does not define', async () => {
