@@ -57,6 +57,9 @@ export function readDemoFlags(args: readonly string[]): { flags: DemoFlags; help
     return { problem: `--scenario must be one of ${DEMO_SCENARIOS.join(', ')} (got ${JSON.stringify(scenario)})` };
   }
   if (values.rule && scenario !== undefined) return { problem: '--rule runs the revision-1 Rule, which has no scenarios' };
+  if (values['action-writes'] && scenario === 'link') {
+    return { problem: '--scenario link needs the server to call the Management API (it creates and links a user), so it cannot run with --action-writes' };
+  }
   for (const origin of values['allow-origin']) {
     let url: URL | undefined;
     try {

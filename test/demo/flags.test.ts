@@ -21,6 +21,7 @@ describe('npm run demo flags', () => {
     [['--allow-origin', 'localhost:5173'], /--allow-origin needs an origin/],
     [['--allow-origin', 'http://localhost:5173/app'], /--allow-origin needs an origin/],
     [['--rule', '--scenario', 'apps'], /--rule runs the revision-1 Rule/],
+    [['--action-writes', '--scenario', 'link'], /--scenario link needs the server to call the Management API/],
     [['stray'], /positional/],
   ])('refuses %j with one sentence', (args, problem) => {
     const read = readDemoFlags(args);
