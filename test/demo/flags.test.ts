@@ -9,9 +9,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run demo flags', () => {
   it('reads every flag', () => {
-    expect(readDemoFlags(['--action-writes', '--free-tier', '--scenario', 'link', '--hook', '--allow-origin', 'http://localhost:5173/'])).toEqual({
+    expect(readDemoFlags(['--action-writes', '--free-tier', '--scenario', 'apps', '--hook', '--allow-origin', 'http://localhost:5173/'])).toEqual({
       help: false,
-      flags: { actionWrites: true, rule: false, freeTier: true, scenario: 'link', hook: true, allowOrigins: ['http://localhost:5173'] },
+      flags: { actionWrites: true, rule: false, freeTier: true, scenario: 'apps', hook: true, allowOrigins: ['http://localhost:5173'] },
     });
   });
 
