@@ -2,8 +2,9 @@
 // Ports: DEMO_SITE_PORT (8080), DEMO_SERVER_PORT (3000), DEMO_TENANT_PORT (4010), DEMO_METRICS_PORT
 // (a free one). At start it installs the Action as deploy-action does (through the emulator's
 // Actions API); once up, it runs `progressive-profile doctor` against itself and prints one line.
-import { readDemoFlags, USAGE, type DemoFlags } from './flags.js';
-import { diagnoseDemoStack, startDemoStack, type DemoDiagnosis, type DemoStack } from './stack.js';
+import { describeStack } from './describe-stack.js';
+import { readDemoFlags, USAGE } from './flags.js';
+import { diagnoseDemoStack, startDemoStack } from './stack.js';
 
 /** The port in `name`, else `fallback` (0: a free one). */
 function readPort(name: string, fallback: number): number {
@@ -15,24 +16,6 @@ function readPort(name: string, fallback: number): number {
     process.exit(1);
   }
   return value;
-}
-
-function describeStack(stack: DemoStack, flags: DemoFlags, diagnosis: DemoDiagnosis): string {
-  const lines = [
-    'Progressive Profile demo is running.',
-    '',
-    `  Open ${stack.siteOrigin}/ and ${stack.instructions}`,
-    '',
-    `  tenant emulator  ${stack.tenantOrigin}   (${flags.rule ? 'the legacy Rule' : 'the post-login Action, installed through its Actions API'}${flags.freeTier ? '; Management API limited to 2 requests/s, like the free tier' : ''})`,
-    `  profile server   ${stack.serverOrigin}   (${stack.writeMode === 'management' ? 'writes through the Management API' : 'the Action writes the data'}${flags.hook ? '; asks the validation hook' : ''})`,
-    `  demo site        ${stack.siteOrigin}`,
-  ];
-  if (stack.hookOrigin) lines.push(`  validation hook  ${stack.hookOrigin}   (refuses ${stack.hookBlockList.join(', ')})`);
-  lines.push(`  metrics          ${stack.metricsOrigin}/metrics   (the server's Prometheus metrics; DEMO_METRICS_PORT pins the port)`);
-  for (const origin of flags.allowOrigins) lines.push(`  also allowed     ${origin}   (your page may embed <progressive-profile endpoint="${stack.serverOrigin}">)`);
-  lines.push('', diagnosis.summary, ...diagnosis.problems.map((line) => `  ${line}`));
-  lines.push('', 'Press Ctrl-C to stop.');
-  return lines.join('\n');
 }
 
 const read = readDemoFlags(process.argv.slice(2));

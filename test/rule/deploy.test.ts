@@ -212,12 +212,11 @@ describe('deploy --dry-run', () => {
 
   it('attempts no connection at all, even to an unroutable tenant', async () => {
     const env = { PATH: process.env.PATH ?? '', ...environment(), AUTH0_DOMAIN: 'https://10.255.255.1' };
-    const started = performance.now();
+    // The guard ends the process with status 97 at the first fetch, connection or DNS lookup (the
+    // next test shows it does), and `run` rejects on any status but 0: no clock is needed.
     const { stdout, stderr } = await run(process.execPath, ['--import', NO_NETWORK, SCRIPT, '--dry-run'], { env });
     expect(stderr).toBe('');
     expect(stdout).toContain('on https://10.255.255.1');
-    // A connection attempt to that address would hang until the 15 s timeout.
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('is told apart from a real run by the network guard (the guard itself works)', async () => {

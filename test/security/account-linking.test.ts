@@ -110,6 +110,10 @@ describe('POST /submit with a linking form', () => {
     expectRefusal(refused, 422, 'invalid_fields');
     expect(refused.body.fields).toEqual({ username: 'taken' });
     expect(tenant.users.get(KATHERINE)?.identities).toHaveLength(1);
+    expect(tenant.users.get(KATHERINE)?.app_metadata).toEqual({});
+    // The only standalone database user is the one this test signed up directly.
+    expect(orphans(tenant)).toEqual(['auth0|direct']);
+    expect(await tenant.stats()).toMatchObject({ creates: 0, patches: 0 });
   });
 
   it('answers 409 identity_exists for an email with an account in the connection, creating nothing', async () => {

@@ -211,7 +211,7 @@ describe('patterns against catastrophic backtracking (ReDoS)', () => {
     ],
   };
 
-  it('answers an evil input to a catastrophic pattern in a few milliseconds', async () => {
+  it('answers an evil input to a catastrophic pattern at once, matching in linear time', async () => {
     const { app, writer } = buildTestApp({ form: parseFormDefinition(EVIL_FORM, { hasManagementCredentials: true }) });
     const evil = { code: `${'a'.repeat(999)}!`, tag: 'a'.repeat(1000), digits: '1'.repeat(1000), mail: `${'a'.repeat(500)}@${'b.'.repeat(249)}` };
     // Warm up (compilation, JIT), then measure the validation of all four evil values.
@@ -221,7 +221,9 @@ describe('patterns against catastrophic backtracking (ReDoS)', () => {
     const elapsed = performance.now() - started;
     expectRefusal(response, 422, 'invalid_fields');
     expect(response.json().fields).toEqual({ code: 'pattern', tag: 'pattern', digits: 'pattern', mail: 'invalid_format' });
-    expect(elapsed).toBeLessThan(100);
+    // A backtracking matcher never finishes these (2^999 paths for the first); the linear one takes a
+    // few milliseconds. The bound sits far from both, so a busy machine cannot fail it.
+    expect(elapsed).toBeLessThan(1_000);
     expect(writer.writes).toHaveLength(1);
   });
 

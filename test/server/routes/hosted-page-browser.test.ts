@@ -359,6 +359,31 @@ describe("the hosted page's policy in a browser", { timeout: 30_000 }, () => {
   });
 });
 
+describe('the hosted page when T1 asks only for fields the form does not define, in a browser', { timeout: 30_000 }, () => {
+  it('says "Nothing to complete", shows no error, and continues the login at once', async () => {
+    const served = await serve();
+    const opened = await openHostedPage(served, { claims: { fields: ['no_such_field'] } });
+    const { page, requests } = opened;
+    // The server's render, before the script runs: the sentence, no form, an empty notice.
+    const root = page.locator('progressive-profile');
+    expect(await root.locator('[role=status]').innerText()).toBe('Nothing to complete.');
+    expect(await root.locator('form, input, [part=submit-button]').count()).toBe(0);
+    expect(await textOf(root.locator('[part=notice]'))).toBe('');
+    const consoleProblems: string[] = [];
+    page.on('console', (message) => ['error', 'warning'].includes(message.type()) && consoleProblems.push(message.text()));
+    opened.releaseScript();
+    // No click, no typing: the page sends the empty form and follows the answer into the login.
+    const continued = new URLSearchParams(await opened.continued);
+    await page.waitForURL(`${TENANT.origin}/continue?**`);
+    expect(new URL(page.url()).searchParams.get('state')).toBe('S1');
+    expect(continued.get('session_token')).toBeTruthy();
+    expect(await page.locator('p').innerText()).toBe('Back in the login');
+    expect(requests.filter((path) => path === '/submit')).toHaveLength(1);
+    expect(served.writer.writes).toEqual([]);
+    expect(consoleProblems).toEqual([]);
+  });
+});
+
 describe('the hosted page without a usable T1, in a browser', { timeout: 30_000 }, () => {
   it('shows the notice for an expired T1 with no script at all, under the policy', async () => {
     const token = await mintSessionToken({}, { iat: NOW - 3600, expiresIn: 900 });
