@@ -1,6 +1,6 @@
 // A site owner's page embedding the widget, as the README shows it: the script tag and the element
-// pointed at the Progressive Profile server on another origin, with GET /form preloaded beside
-// the bundle, in the same page chrome as the floor (bench/plain-page.ts). Served from this process
+// pointed at the Progressive Profile server on another origin, with GET /form and the phone chunk
+// (the demo form has a phone field) preloaded beside the bundle, as the README advises, in the same page chrome as the floor (bench/plain-page.ts). Served from this process
 // on a port of its own (its own origin: the server's ALLOWED_ORIGINS must list it).
 import { createServer, type Server } from 'node:http';
 
@@ -26,6 +26,7 @@ h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 </style>
 <script type="module" src="${serverOrigin}/progressive-profile.js"></script>
 <link rel="preload" href="${serverOrigin}/form" as="fetch" crossorigin>
+<link rel="modulepreload" href="${serverOrigin}/progressive-profile-calling-codes.js">
 </head>
 <body>
 <main>

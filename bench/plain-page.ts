@@ -1,7 +1,35 @@
-// The widget's floor: the demo form's fields (demo/fields.json) as plain HTML, no JavaScript, in
-// the same page chrome as the server's hosted page. Nothing can be interactive sooner than this.
+// The widget's floor: the same form the hosted and embedded pages show (the demo's fields file,
+// the fields T1 asks for, every optional one, a phone field's country picker with every country)
+// as plain HTML, no JavaScript, in the same page chrome as the server's hosted page. Nothing can be
+// interactive sooner than this.
+import { readFileSync } from 'node:fs';
+import { getCountries } from 'libphonenumber-js/min';
+import { REQUIRED_FIELDS } from './tokens.js';
 
-export function renderPlainPage(): string {
+type Text = string | Record<string, string>;
+interface PlainField {
+  id: string;
+  type: string;
+  label: Text;
+  required?: boolean;
+  maxLength?: number;
+  autocomplete?: string;
+  help?: Text;
+  options?: Array<string | { value: string; label: Text }>;
+  default_country?: string;
+  countries?: string[];
+  policy_url?: string;
+}
+
+const escape = (text: string) => text.replace(/[&<>"']/gu, (char) => `&#${char.charCodeAt(0)};`);
+const english = (text: Text | undefined) => escape(text === undefined ? '' : typeof text === 'string' ? text : (text.en ?? Object.values(text)[0] ?? ''));
+
+/** The page, for the fields file at `fieldsFile` and a T1 asking for `claimedIds`. */
+export function renderPlainPage(fieldsFile: string, claimedIds: readonly string[] = REQUIRED_FIELDS): string {
+  const form = JSON.parse(readFileSync(fieldsFile, 'utf8')) as { fields: PlainField[] };
+  // As the server and the widget choose (common/field-rules.ts selectFieldsToAsk): the claimed
+  // required fields and every optional one.
+  const asked = form.fields.filter((field) => !field.required || claimedIds.includes(field.id));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -15,20 +43,58 @@ main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 form { display: grid; gap: 1rem; }
 label { display: grid; gap: .25rem; }
+fieldset { display: grid; gap: .25rem; border: 0; padding: 0; margin: 0; }
+fieldset label { display: block; }
 </style>
 </head>
 <body>
 <main>
 <h1>Complete your profile</h1>
 <form method="post" action="/submit">
-<label>Company <input name="company_name" type="text" required maxlength="100" autocomplete="organization"></label>
-<label>Job title <input name="job_title" type="text" required maxlength="100" autocomplete="organization-title"></label>
-<label>Team size <select name="team_size"><option value=""></option><option value="1-10">1 to 10 people</option><option value="11-50">11 to 50 people</option><option value="51+">More than 50 people</option></select></label>
-<label><input name="newsletter" type="checkbox"> Send me the monthly product newsletter</label>
+${asked.map(renderField).join('\n')}
 <button type="submit">Continue</button>
 </form>
 </main>
 </body>
 </html>
 `;
+}
+
+function renderField(field: PlainField): string {
+  const label = english(field.label);
+  const required = field.required ? ' required' : '';
+  const help = field.help === undefined ? '' : ` <small>${english(field.help)}</small>`;
+  const options = (field.options ?? []).map((option) => (typeof option === 'string' ? { value: option, label: option } : option));
+  switch (field.type) {
+    case 'checkbox':
+      return `<label><input name="${field.id}" type="checkbox"${required}> ${label}</label>`;
+    case 'consent':
+      return `<label><input name="${field.id}" type="checkbox"${required}> ${label} (<a href="${escape(field.policy_url ?? '')}" target="_blank" rel="noopener">read</a>)</label>`;
+    case 'radio':
+    case 'multiselect': {
+      const type = field.type === 'radio' ? 'radio' : 'checkbox';
+      const choices = options.map((option) => `<label><input name="${field.id}" type="${type}" value="${escape(option.value)}"> ${english(option.label)}</label>`);
+      return `<fieldset><legend>${label}</legend>${choices.join('')}${help}</fieldset>`;
+    }
+    case 'select':
+      return `<label>${label} <select name="${field.id}"${required}><option value=""></option>${options
+        .map((option) => `<option value="${escape(option.value)}">${english(option.label)}</option>`)
+        .join('')}</select>${help}</label>`;
+    case 'textarea':
+      return `<label>${label} <textarea name="${field.id}"${required} maxlength="${field.maxLength ?? 1000}"></textarea>${help}</label>`;
+    case 'tel': {
+      const names = new Intl.DisplayNames(['en'], { type: 'region' });
+      const countries = (field.countries ?? getCountries()).map((code) => ({ code, name: names.of(code) ?? code }));
+      countries.sort((a, b) => a.name.localeCompare(b.name, 'en'));
+      const picker = countries
+        .map(({ code, name }) => `<option value="${code}"${code === field.default_country ? ' selected' : ''}>${escape(name)}</option>`)
+        .join('');
+      return `<fieldset><legend>${label}</legend><select name="${field.id}_country">${picker}</select><input name="${field.id}" type="tel"${required} autocomplete="tel-national">${help}</fieldset>`;
+    }
+    default: {
+      const maxLength = field.maxLength === undefined ? '' : ` maxlength="${field.maxLength}"`;
+      const autocomplete = field.autocomplete === undefined ? '' : ` autocomplete="${escape(field.autocomplete)}"`;
+      return `<label>${label} <input name="${field.id}" type="${field.type}"${required}${maxLength}${autocomplete}>${help}</label>`;
+    }
+  }
 }

@@ -103,7 +103,10 @@ function buildBareApp(): FastifyInstance {
 
 function buildPlainPageApp(): FastifyInstance {
   const app = Fastify({ logger: false });
-  const page = renderPlainPage();
+  // The form the server under test serves, from the same fields file.
+  const fieldsFile = process.env.PROFILE_FIELDS_FILE;
+  if (!fieldsFile) throw new Error('BENCH_PLAIN_PAGE needs PROFILE_FIELDS_FILE, the form the floor shows');
+  const page = renderPlainPage(fieldsFile);
   app.get('/', async (_request, reply) => reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page));
   return app;
 }
