@@ -31,7 +31,7 @@ function tenantLine(args: string[]): string {
 describe('the demo banner', () => {
   it('says on the tenant line that the Management API is limited like the free tier with --free-tier', () => {
     expect(tenantLine(['--free-tier'])).toBe(
-      '  tenant emulator  http://127.0.0.1:4010   (the post-login Action; Management API limited to 2 requests/s, like the free tier)',
+      '  tenant emulator  http://127.0.0.1:4010   (the post-login Action, installed through its Actions API; Management API limited to 2 requests/s, like the free tier)',
     );
     expect(tenantLine(['--free-tier', '--rule'])).toContain('(the legacy Rule; Management API limited to 2 requests/s, like the free tier)');
   });

@@ -56,19 +56,7 @@ export async function checkManagementApi(
   let status: number;
   let answer: Record<string, unknown>;
   try {
-    const response = await http.request(`${config.tenant.origin}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: config.management.clientId,
-        client_secret: config.management.clientSecret,
-        audience: `${config.tenant.origin}/api/v2/`,
-      }),
-    });
-    status = response.status;
-    const body = await http.readJson(response);
-    answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    ({ status, answer } = await requestClientCredentials(http, config, config.management));
   } catch (error) {
     if (error instanceof NetworkFailure) {
       return fail(`${error.message} (POST /oauth/token)`, 'check the network between this machine and the tenant, then run doctor again');
@@ -167,27 +155,36 @@ export async function requestDoctorAccess(
   credentials: { clientId: string; clientSecret: string },
 ): Promise<{ access: ManagementAccess } | { problem: string }> {
   try {
-    const response = await http.request(`${config.tenant.origin}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: credentials.clientId,
-        client_secret: credentials.clientSecret,
-        audience: `${config.tenant.origin}/api/v2/`,
-      }),
-    });
-    const body = await http.readJson(response);
-    const answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-    if (response.status !== 200 || typeof answer.access_token !== 'string') {
+    const { status, answer } = await requestClientCredentials(http, config, credentials);
+    if (status !== 200 || typeof answer.access_token !== 'string') {
       const errorCode = typeof answer.error === 'string' ? ` ${printable(answer.error)}` : '';
-      return { problem: `the tenant gave DOCTOR_CLIENT_ID no token (${response.status}${errorCode})` };
+      return { problem: `the tenant gave DOCTOR_CLIENT_ID no token (${status}${errorCode})` };
     }
     return { access: { accessToken: answer.access_token, scopes: readGrantedScopes(answer) } };
   } catch (error) {
     if (error instanceof NetworkFailure) return { problem: `${error.message} (POST /oauth/token)` };
     throw error;
   }
+}
+
+/** POST /oauth/token for a Management API token of `credentials`: the status and the JSON answer (`{}` when not an object). */
+async function requestClientCredentials(
+  http: DoctorHttp,
+  config: Config,
+  credentials: { clientId: string; clientSecret: string },
+): Promise<{ status: number; answer: Record<string, unknown> }> {
+  const response = await http.request(`${config.tenant.origin}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: credentials.clientId,
+      client_secret: credentials.clientSecret,
+      audience: `${config.tenant.origin}/api/v2/`,
+    }),
+  });
+  const body = await http.readJson(response);
+  return { status: response.status, answer: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {} };
 }
 
 /** The answer's `scope`, else the `scope` claim of a JWT access token (read, not verified: it only names scopes). */
