@@ -17,7 +17,7 @@ import { parseSubmittedValues, prepareSubmission } from '../server/fields/values
 import { stopAll, type Child } from './children.js';
 import { analyzeProfile, type CpuProfile, type ProfileBreakdown } from './cpu-profile.js';
 import { runLoad } from './load.js';
-import { ACTION_MODE_TENANT, createServerSetup, FIELDS_FILE, issuerOf, startAppChild, startEmulatorChild } from './server-env.js';
+import { ACTION_MODE_TENANT, createServerSetup, fieldsFile, issuerOf, startAppChild, startEmulatorChild } from './server-env.js';
 import { summarize, type Summary } from './stats.js';
 import { BENCH_VALUES, BodyPool, benchUserIds, createTokenMinter } from './tokens.js';
 
@@ -101,7 +101,7 @@ async function measureStages(options: ProfileOptions): Promise<StageMicro[]> {
   const hosts = [ACTION_MODE_TENANT];
   const verifier = createSessionTokenVerifier({ secret: setup.sessionTokenSecret, hosts, maxSessionTtl: 3600, clock: systemClock });
   const signer = createContinueTokenSigner({ secret: setup.sessionTokenSecret, ttl: 120, clock: systemClock });
-  const form = parseFormDefinition(JSON.parse(readFileSync(FIELDS_FILE, 'utf8')), { hasManagementCredentials: false });
+  const form = parseFormDefinition(JSON.parse(readFileSync(fieldsFile(), 'utf8')), { hasManagementCredentials: false });
   const minter = await createTokenMinter({ secret: setup.sessionTokenSecret, issuer: ACTION_MODE_TENANT.host, lifetimeSeconds: 600 });
   const cryptoKey = await webcrypto.subtle.importKey('raw', Buffer.from(setup.sessionTokenSecret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   const { calls, rounds } = options;

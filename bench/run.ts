@@ -3,6 +3,7 @@
 // the tables. `--quick` is a fast smoke run (fewer, shorter runs); `--soak` adds the soak
 // (`npm run bench:soak` runs it alone); `--only widget,server` runs those parts alone (the others
 // keep their figures in results.json). `--help` says so. Everything runs on 127.0.0.1 and stops by itself.
+import { basename } from 'node:path';
 import { benchEconomy, type EconomyResult } from './economy.js';
 import { benchHook, type HookBenchResult } from './hook.js';
 import { benchMemory, type MemorySeries } from './memory.js';
@@ -28,10 +29,12 @@ const LEVEL_OFF_SHARE = 0.05;
 const PARTS = ['widget', 'server', 'hook', 'stages', 'economy', 'memory'] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `Usage: npx tsx bench/run.ts [--quick] [--soak] [--only PART[,PART…]]
+const USAGE = `Usage: npx tsx bench/run.ts [--quick] [--soak] [--only PART[,PART…]] [--form FILE]
   --quick   a fast smoke run: fewer, shorter runs
   --soak    adds the 60 s soak (npm run bench:soak runs it alone)
   --only    runs these parts alone: ${PARTS.join(', ')}; the others keep their figures in bench/results.json
+  --form    the fields file the server under test (and the floor) shows, instead of demo/fields.json;
+            its widget figures are kept apart, under widgetForms.NAME (e.g. --form bench/fields-revision-1.json)
 Writes bench/results.json and prints the tables.`;
 
 const args = process.argv.slice(2);
@@ -40,6 +43,15 @@ if (args.includes('--help')) {
   process.exit(0);
 }
 const isQuick = args.includes('--quick');
+const formIndex = args.findIndex((arg) => arg === '--form' || arg.startsWith('--form='));
+const formValue = formIndex < 0 ? undefined : args[formIndex].startsWith('--form=') ? args[formIndex].slice(7) : args[formIndex + 1];
+if (formIndex >= 0 && !formValue) {
+  console.error(`--form needs a fields file\n${USAGE}`);
+  process.exit(2);
+}
+// Read by bench/server-env.ts when a server starts.
+if (formValue) process.env.BENCH_FIELDS_FILE = formValue;
+const formName = formValue ? basename(formValue, '.json') : undefined;
 const withSoak = args.includes('--soak');
 const onlyIndex = args.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
 const onlyValue = onlyIndex < 0 ? undefined : args[onlyIndex].startsWith('--only=') ? args[onlyIndex].slice(7) : args[onlyIndex + 1];
@@ -75,6 +87,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
   log(`Progressive Profile benchmarks${isQuick ? ' (quick smoke run: fewer, shorter runs)' : ''}${onlyValue ? ` (only ${[...parts].join(', ')})` : ''}`);
+  if (formName) log(`Form under test: ${formValue}`);
   log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadAverageAtStart} at start`);
   log('Absolute times and rates depend on this machine and on whatever else runs on it.\n');
 
@@ -112,7 +125,8 @@ async function main(): Promise<void> {
     quick: isQuick,
     ...(onlyValue ? { only: [...parts] } : { only: undefined }),
     totalSeconds: (performance.now() - started) / 1000,
-    ...(widget ? { widget: summarizeWidget(widget) } : {}),
+    ...(widget && !formName ? { widget: summarizeWidget(widget) } : {}),
+    ...(widget && formName ? { widgetForms: { ...(previous.widgetForms as object | undefined), [formName]: summarizeWidget(widget) } } : {}),
     ...(server ? { server: summarizeServer(server) } : {}),
     ...(hook ? { hook } : {}),
     ...(profile ? { stages: profile } : {}),
@@ -249,7 +263,7 @@ function renderWidget(widget: WidgetBenchResult): string {
     info('  of which: GET /form answered at', embedded.formLoadedMs),
   ];
   const note = widget.build.note ? `\n(${widget.build.note})` : '';
-  return `${renderTable(`1. Widget (${widget.hosted.length} cold loads of each page in headless Chromium, the cache disabled; times machine-dependent)`, rows)}${note}`;
+  return `${renderTable(`1. Widget, ${formName ? `the form ${formValue}` : 'the demo form (demo/fields.json)'} (${widget.hosted.length} cold loads of each page in headless Chromium, the cache disabled; times machine-dependent)`, rows)}${note}`;
 }
 
 function summarizeServer(server: ServerBenchResult) {

@@ -1,11 +1,16 @@
 // The environment the server under test starts with: the product's own variables (CONTRACT), the
 // demo form's fields, no rate limit, and either mode of writing.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './children.js';
 import { randomSecret } from './tokens.js';
 import type { EmulatorStats } from '../demo/emulator/management-api.js';
 
-export const FIELDS_FILE = fileURLToPath(new URL('../demo/fields.json', import.meta.url));
+/** The form under test: the demo's, or BENCH_FIELDS_FILE (`npm run bench -- --form FILE`). */
+export const DEMO_FIELDS_FILE = fileURLToPath(new URL('../demo/fields.json', import.meta.url));
+export function fieldsFile(): string {
+  return process.env.BENCH_FIELDS_FILE ? resolve(process.env.BENCH_FIELDS_FILE) : DEMO_FIELDS_FILE;
+}
 /** In Action-writes mode the tenant is never called: any loopback origin names it. */
 export const ACTION_MODE_TENANT = { origin: 'http://127.0.0.1:4010', host: '127.0.0.1:4010' };
 export const M2M_CLIENT_ID = 'bench-server';
@@ -41,7 +46,7 @@ export function startAppChild(options: AppChildOptions): Promise<Child> {
       NODE_ENV: 'production',
       AUTH0_DOMAIN: emulatorOrigin ?? ACTION_MODE_TENANT.origin,
       SESSION_TOKEN_SECRET: setup.sessionTokenSecret,
-      PROFILE_FIELDS_FILE: FIELDS_FILE,
+      PROFILE_FIELDS_FILE: fieldsFile(),
       RATE_LIMIT: '0',
       HOST: '127.0.0.1',
       PORT: '0',
