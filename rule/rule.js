@@ -1,10 +1,11 @@
 /**
  * Progressive Profile as a classic Auth0 Rule — LEGACY.
  *
- * Auth0 ended Rules on 18 Nov 2026 (tenants created since 16 Oct 2023 never had them). The
- * post-login Action in rule/action.js is the primary path; this Rule exists only for tenants that
- * still run Rules, and behaves the same: same settings (in the Rules "Settings" configuration),
- * same session token for the form, same checks on the way back.
+ * Auth0 stopped running Rules on 18 Nov 2026 (tenants created since 16 Oct 2023 never had them),
+ * so no tenant runs this any more: it is kept as the project's history, at its revision-1
+ * behaviour (the Action's settings of that revision, in the Rules "Settings" configuration; the
+ * same session token for the form and the same checks on the way back; none of the Action's
+ * revision-2 features). The post-login Action in rule/action.js is the only supported path.
  *
  * configuration: SESSION_TOKEN_SECRET, CONTINUE_TOKEN_SECRET (optional), PROFILE_FORM_URL,
  * PROFILE_FIELDS, PROFILE_OPTIONAL_FIELDS, PROFILE_LOGIN_COUNT (default 2),
