@@ -10,7 +10,7 @@ Options:
   --rule               the tenant runs the legacy Rule (rule/rule.js) instead of the Action
   --free-tier          the emulated Management API allows 2 requests/s, like Auth0's free plan
   --scenario link      account linking: a GitHub user adds a username and password, then signs
-                       in with them and lands on the same user
+                       in with them and lands on the same user (not with --action-writes)
   --scenario apps      two applications: the shop asks for less than the CRM, one question per
                        sign-in (PROFILE_MAX_FIELDS=1)
   --hook               the server asks a validation hook (it refuses a few company names)
