@@ -116,7 +116,7 @@ function buildHostedPage(): Plugin {
  * libphonenumber-js's metadata (evaluated here, at build time): the phone chunk then carries the
  * table and none of the library.
  */
-export function inlineCallingCodes(): Plugin {
+function inlineCallingCodes(): Plugin {
   return {
     name: 'pp-inline-calling-codes',
     apply: 'build',
@@ -139,7 +139,7 @@ export function inlineCallingCodes(): Plugin {
  * renders samples minified and not in Chromium and compares; test/widget/bundle.test.ts compares
  * the built bundle with the sources.
  */
-export function minifyTemplates(): Plugin {
+function minifyTemplates(): Plugin {
   return {
     name: 'pp-minify-templates',
     apply: 'build',
