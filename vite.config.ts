@@ -48,25 +48,16 @@ export default defineConfig({
 
 /** The hosted page's script, into `outDir`: minified like the embed bundle, one file (the calling codes inside). */
 export function hostedPageBuild(outDir: string, write = true): InlineConfig {
-  return {
-    configFile: false,
-    logLevel: 'warn',
-    publicDir: false,
-    plugins: [minifyTemplates(), inlineCallingCodes()],
+  return hostedBuild(outDir, write, {
     define: { __PP_HOSTED__: 'true', __PP_SERVER__: 'false' },
-    resolve: { conditions: BROWSER_CONDITIONS, alias: HOSTED_ALIASES },
+    resolve: { conditions: BROWSER_CONDITIONS },
     build: {
       lib: { entry: 'widget/hosted.ts', formats: ['es'], fileName: () => 'progressive-profile-hosted.js' },
-      outDir,
-      write,
-      emptyOutDir: false,
       target: 'es2022',
       minify: true,
-      sourcemap: false,
-      reportCompressedSize: false,
       rolldownOptions: { output: { minify: true, comments: false, codeSplitting: false } },
     },
-  };
+  });
 }
 
 /**
@@ -75,24 +66,31 @@ export function hostedPageBuild(outDir: string, write = true): InlineConfig {
  * minified exactly as the hosted page's script's, its code not (readable stack traces).
  */
 export function serverRendererBuild(outDir: string, write = true): InlineConfig {
+  return hostedBuild(outDir, write, {
+    define: { __PP_HOSTED__: 'true', __PP_SERVER__: 'true' },
+    build: {
+      ssr: 'widget/server-render.ts',
+      target: 'node22',
+      minify: false,
+      rolldownOptions: { output: { entryFileNames: 'progressive-profile-ssr.js', codeSplitting: false } },
+    },
+  });
+}
+
+/**
+ * What the hosted page's two builds share, around what sets each apart (`own`): no config file,
+ * the embed bundle's template minifier and calling codes, the hosted modules swapped in, written
+ * into `outDir` beside the embed bundle.
+ */
+function hostedBuild(outDir: string, write: boolean, own: Pick<InlineConfig, 'define' | 'resolve' | 'build'>): InlineConfig {
   return {
     configFile: false,
     logLevel: 'warn',
     publicDir: false,
     plugins: [minifyTemplates(), inlineCallingCodes()],
-    define: { __PP_HOSTED__: 'true', __PP_SERVER__: 'true' },
-    resolve: { alias: HOSTED_ALIASES },
-    build: {
-      ssr: 'widget/server-render.ts',
-      outDir,
-      write,
-      emptyOutDir: false,
-      target: 'node22',
-      minify: false,
-      sourcemap: false,
-      reportCompressedSize: false,
-      rolldownOptions: { output: { entryFileNames: 'progressive-profile-ssr.js', codeSplitting: false } },
-    },
+    define: own.define,
+    resolve: { ...own.resolve, alias: HOSTED_ALIASES },
+    build: { ...own.build, outDir, write, emptyOutDir: false, sourcemap: false, reportCompressedSize: false },
   };
 }
 
@@ -118,7 +116,7 @@ function buildHostedPage(): Plugin {
  * libphonenumber-js's metadata (evaluated here, at build time): the phone chunk then carries the
  * table and none of the library.
  */
-export function inlineCallingCodes(): Plugin {
+function inlineCallingCodes(): Plugin {
   return {
     name: 'pp-inline-calling-codes',
     apply: 'build',
@@ -141,7 +139,7 @@ export function inlineCallingCodes(): Plugin {
  * renders samples minified and not in Chromium and compares; test/widget/bundle.test.ts compares
  * the built bundle with the sources.
  */
-export function minifyTemplates(): Plugin {
+function minifyTemplates(): Plugin {
   return {
     name: 'pp-minify-templates',
     apply: 'build',

@@ -5,7 +5,6 @@
 // themes, usable at 320 px and at 200 % zoom, and in Spanish.
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, sendKeys, setViewport } from '@web/test-runner-commands';
-import 'axe-core';
 import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
 import {
   $,
@@ -31,8 +30,7 @@ import {
   tick,
   type,
 } from './helpers.js';
-
-declare const axe: typeof import('axe-core');
+import { expectAccessible } from './accessibility.js';
 
 const SECRET = ' Tr0ub4dor&3 horse ';
 
@@ -469,12 +467,6 @@ describe('<progressive-profile> revision-2 controls on any screen', () => {
     expect(hintOf(inputOf(element, 'PIN'))).to.equal('12+ chars. Mixed. No triples.');
   });
 });
-
-async function expectAccessible(element: ProgressiveProfile): Promise<void> {
-  const results = await axe.run(element);
-  const problems = results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target).join(', ')}`);
-  expect(problems).to.deep.equal([]);
-}
 
 /** Nothing wider than `width`, no horizontal scrolling inside, and touch targets of at least 44 px. */
 function expectFits(element: ProgressiveProfile, width: number): void {

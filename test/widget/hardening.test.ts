@@ -4,7 +4,6 @@
 // the token, the form or a draft is rendered as text, never as markup.
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import type { FormDefinition } from '../../common/wire.js';
-import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
 import { en } from '../../widget/strings.js';
 import {
   $,
@@ -19,6 +18,7 @@ import {
   NOW_S,
   noticeOf,
   reset,
+  settled,
   stubFetch,
   submit,
   tokenFor,
@@ -28,11 +28,6 @@ import {
 const continueForms = captureContinueForms();
 const { submitted } = continueForms;
 const SESSION = `endpoint="https://profile.example.com" state="S1" session-token="${tokenFor({ sub: 'auth0|mallory', iat: NOW_S, exp: NOW_S + 3600 })}"`;
-
-async function settled(element: ProgressiveProfile): Promise<void> {
-  await waitUntil(() => $(element, '[part="submit-button"]').getAttribute('aria-busy') === 'false', 'still busy');
-  await element.updateComplete;
-}
 
 function text(body: string, status = 200, contentType = 'application/json'): Response {
   return new Response(body, { status, headers: { 'content-type': contentType } });

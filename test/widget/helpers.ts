@@ -297,6 +297,12 @@ export async function submit(element: ProgressiveProfile): Promise<void> {
   await element.updateComplete;
 }
 
+/** Waits until no request to /submit or /skip is in flight (the submit button is not busy), then for the render. */
+export async function settled(element: ProgressiveProfile): Promise<void> {
+  await waitUntil(() => $(element, '[part="submit-button"]').getAttribute('aria-busy') === 'false', 'still busy');
+  await element.updateComplete;
+}
+
 /** The text of the announced message area. */
 export function noticeOf(element: ProgressiveProfile): string {
   return $(element, '[role="alert"]').textContent!.replace(/\s+/g, ' ').trim();

@@ -1,8 +1,6 @@
 /// <reference types="mocha" />
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import { emulateMedia, setViewport } from '@web/test-runner-commands';
-import 'axe-core';
-import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
 import { SERVER } from './frames.js';
 import {
   $,
@@ -23,8 +21,7 @@ import {
   tokenFor,
   type,
 } from './helpers.js';
-
-declare const axe: typeof import('axe-core');
+import { expectAccessible } from './accessibility.js';
 
 const EVENTS = ['pp-ready', 'pp-submit', 'pp-success', 'pp-error', 'pp-skip'] as const;
 
@@ -39,12 +36,6 @@ function captureWarnings(): { warnings: unknown[][]; restore: () => void } {
   const realWarn = console.warn;
   console.warn = (...args: unknown[]) => warnings.push(args);
   return { warnings, restore: () => (console.warn = realWarn) };
-}
-
-async function expectAccessible(element: ProgressiveProfile): Promise<void> {
-  const results = await axe.run(element);
-  const problems = results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target).join(', ')}`);
-  expect(problems).to.deep.equal([]);
 }
 
 describe('<progressive-profile> on the page', () => {

@@ -1,6 +1,5 @@
 /// <reference types="mocha" />
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
-import type { ProgressiveProfile } from '../../widget/progressive-profile.js';
 import {
   captureContinueForms,
   $,
@@ -18,6 +17,7 @@ import {
   mount,
   noticeOf,
   reset,
+  settled,
   stubFetch,
   submit,
   type,
@@ -25,11 +25,6 @@ import {
 
 const continueForms = captureContinueForms();
 const { submitted } = continueForms;
-
-async function settled(element: ProgressiveProfile): Promise<void> {
-  await waitUntil(() => $(element, '[part="submit-button"]').getAttribute('aria-busy') === 'false', 'still busy');
-  await element.updateComplete;
-}
 
 describe('<progressive-profile> submitting', () => {
   beforeEach(() => continueForms.start());
