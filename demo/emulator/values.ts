@@ -10,7 +10,7 @@ export function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
 }
 
-/** Whether a client secret as given equals the registered one, compared in constant time. */
+/** Whether a secret as given (a client secret, a password) equals the stored one, compared in constant time. */
 export function isSameSecret(expected: string, given: string): boolean {
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
