@@ -3,6 +3,7 @@
 // (the demo form has a phone field) preloaded beside the bundle, as the README advises, in the same page chrome as the floor (bench/plain-page.ts). Served from this process
 // on a port of its own (its own origin: the server's ALLOWED_ORIGINS must list it).
 import { createServer, type Server } from 'node:http';
+import { renderBenchPage } from './page-chrome.js';
 
 export interface EmbedPageServer {
   readonly origin: string;
@@ -12,30 +13,13 @@ export interface EmbedPageServer {
 }
 
 export function renderEmbedPage(serverOrigin: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Complete your profile</title>
-<style>
-body { margin: 0; font-family: system-ui, sans-serif; background: #f6f7f9; color: #1b1f24; }
-main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
-h1 { font-size: 1.5rem; margin: 0 0 1rem; }
-</style>
-<script type="module" src="${serverOrigin}/progressive-profile.js"></script>
+  return renderBenchPage({
+    head: `<script type="module" src="${serverOrigin}/progressive-profile.js"></script>
 <link rel="preload" href="${serverOrigin}/form" as="fetch" crossorigin>
 <link rel="modulepreload" href="${serverOrigin}/progressive-profile-calling-codes.js">
-</head>
-<body>
-<main>
-<h1>Complete your profile</h1>
-<progressive-profile endpoint="${serverOrigin}"></progressive-profile>
-</main>
-</body>
-</html>
-`;
+`,
+    main: `<progressive-profile endpoint="${serverOrigin}"></progressive-profile>`,
+  });
 }
 
 export async function startEmbedPageServer(): Promise<EmbedPageServer> {

@@ -4,6 +4,7 @@
 // interactive sooner than this.
 import { readFileSync } from 'node:fs';
 import { getCountries } from 'libphonenumber-js/min';
+import { renderBenchPage } from './page-chrome.js';
 import { REQUIRED_FIELDS } from './tokens.js';
 
 type Text = string | Record<string, string>;
@@ -30,34 +31,17 @@ export function renderPlainPage(fieldsFile: string, claimedIds: readonly string[
   // As the server and the widget choose (common/field-rules.ts selectFieldsToAsk): the claimed
   // required fields and every optional one.
   const asked = form.fields.filter((field) => !field.required || claimedIds.includes(field.id));
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Complete your profile</title>
-<style>
-body { margin: 0; font-family: system-ui, sans-serif; background: #f6f7f9; color: #1b1f24; }
-main { max-width: 32rem; margin: 0 auto; padding: 2rem 1rem; }
-h1 { font-size: 1.5rem; margin: 0 0 1rem; }
-form { display: grid; gap: 1rem; }
+  return renderBenchPage({
+    styles: `form { display: grid; gap: 1rem; }
 label { display: grid; gap: .25rem; }
 fieldset { display: grid; gap: .25rem; border: 0; padding: 0; margin: 0; }
 fieldset label { display: block; }
-</style>
-</head>
-<body>
-<main>
-<h1>Complete your profile</h1>
-<form method="post" action="/submit">
+`,
+    main: `<form method="post" action="/submit">
 ${asked.map(renderField).join('\n')}
 <button type="submit">Continue</button>
-</form>
-</main>
-</body>
-</html>
-`;
+</form>`,
+  });
 }
 
 function renderField(field: PlainField): string {

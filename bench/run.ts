@@ -189,14 +189,21 @@ function renderWidget(widget: WidgetBenchResult): string {
     target: '—',
     verdict: 'INFO',
   });
+  // A time judged against `limit` by its median.
+  const atMost = (label: string, summary: Summary, target: string, limit: number): Row => ({
+    label,
+    summary,
+    unit: 'ms',
+    target,
+    verdict: judge(summary.median, (value) => value <= limit),
+    digits: 1,
+  });
   const paintLimit = floor.formPaintMs.median + HOSTED_PAINT_OVER_FLOOR_MS;
   const readyLimit = floor.readyMs.median + HOSTED_READY_OVER_FLOOR_MS;
   const embedAim = floor.readyMs.median + EMBED_AIM_OVER_FLOOR_MS;
   const rows: Row[] = [
     {
-      label: `embed bundle progressive-profile.js (${bytes.bundle.raw.toLocaleString('en-US')} B, brotli ${bytes.bundle.brotli.toLocaleString('en-US')} B)`,
-      summary: single(bytes.bundle.gzip),
-      unit: 'B gzip',
+      ...size('embed bundle progressive-profile.js', bytes.bundle),
       target: `≤ ${GZIP_BUDGET} (aim ${GZIP_AIM})`,
       verdict: judge(bytes.bundle.gzip, (value) => value <= GZIP_BUDGET),
     },
@@ -207,57 +214,15 @@ function renderWidget(widget: WidgetBenchResult): string {
     size('  of which the page styles, inline', bytes.pageStyles),
     info('floor (plain HTML): navigation → form painted', floor.formPaintMs),
     info('floor (plain HTML): navigation → DOMContentLoaded (usable)', floor.readyMs),
-    {
-      label: 'hosted page: navigation → form painted',
-      summary: hosted.formPaintMs,
-      unit: 'ms',
-      target: `≤ floor + ${HOSTED_PAINT_OVER_FLOOR_MS} (${paintLimit.toFixed(1)})`,
-      verdict: judge(hosted.formPaintMs.median, (value) => value <= paintLimit),
-      digits: 1,
-    },
-    {
-      label: 'hosted page: navigation → usable (pp-ready, hydrated)',
-      summary: hosted.readyMs,
-      unit: 'ms',
-      target: `≤ floor + ${HOSTED_READY_OVER_FLOOR_MS} (${readyLimit.toFixed(1)})`,
-      verdict: judge(hosted.readyMs.median, (value) => value <= readyLimit),
-      digits: 1,
-    },
-    {
-      label: '  minus the floor, load by load',
-      summary: hosted.formPaintOverFloorMs,
-      unit: 'ms',
-      target: `≤ ${HOSTED_PAINT_OVER_FLOOR_MS}`,
-      verdict: judge(hosted.formPaintOverFloorMs.median, (value) => value <= HOSTED_PAINT_OVER_FLOOR_MS),
-      digits: 1,
-    },
+    atMost('hosted page: navigation → form painted', hosted.formPaintMs, `≤ floor + ${HOSTED_PAINT_OVER_FLOOR_MS} (${paintLimit.toFixed(1)})`, paintLimit),
+    atMost('hosted page: navigation → usable (pp-ready, hydrated)', hosted.readyMs, `≤ floor + ${HOSTED_READY_OVER_FLOOR_MS} (${readyLimit.toFixed(1)})`, readyLimit),
+    atMost('  minus the floor, load by load', hosted.formPaintOverFloorMs, `≤ ${HOSTED_PAINT_OVER_FLOOR_MS}`, HOSTED_PAINT_OVER_FLOOR_MS),
     info('  of which: HTML received at', hosted.htmlMs),
     info('  of which: script received at', hosted.scriptLoadedMs),
     info('  of which: element defined (script run) at', hosted.definedMs),
-    {
-      label: '  usable minus the floor, load by load',
-      summary: hosted.readyOverFloorMs,
-      unit: 'ms',
-      target: `≤ ${HOSTED_READY_OVER_FLOOR_MS}`,
-      verdict: judge(hosted.readyOverFloorMs.median, (value) => value <= HOSTED_READY_OVER_FLOOR_MS),
-      digits: 1,
-    },
-    {
-      label: 'embedded page: navigation → pp-ready',
-      summary: embedded.readyMs,
-      unit: 'ms',
-      target: `≤ ${EMBED_READY_TARGET_MS} (aim floor + ${EMBED_AIM_OVER_FLOOR_MS}: ${embedAim.toFixed(1)})`,
-      verdict: judge(embedded.readyMs.median, (value) => value <= EMBED_READY_TARGET_MS),
-      digits: 1,
-    },
-    {
-      label: '  minus the floor, load by load',
-      summary: embedded.readyOverFloorMs,
-      unit: 'ms',
-      target: `aim ≤ ${EMBED_AIM_OVER_FLOOR_MS}`,
-      verdict: judge(embedded.readyOverFloorMs.median, (value) => value <= EMBED_AIM_OVER_FLOOR_MS),
-      digits: 1,
-    },
+    atMost('  usable minus the floor, load by load', hosted.readyOverFloorMs, `≤ ${HOSTED_READY_OVER_FLOOR_MS}`, HOSTED_READY_OVER_FLOOR_MS),
+    atMost('embedded page: navigation → pp-ready', embedded.readyMs, `≤ ${EMBED_READY_TARGET_MS} (aim floor + ${EMBED_AIM_OVER_FLOOR_MS}: ${embedAim.toFixed(1)})`, EMBED_READY_TARGET_MS),
+    atMost('  minus the floor, load by load', embedded.readyOverFloorMs, `aim ≤ ${EMBED_AIM_OVER_FLOOR_MS}`, EMBED_AIM_OVER_FLOOR_MS),
     info('  of which: bundle received at', embedded.scriptLoadedMs),
     info('  of which: element defined (bundle run) at', embedded.definedMs),
     info('  of which: GET /form answered at', embedded.formLoadedMs),

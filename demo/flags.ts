@@ -1,6 +1,9 @@
 // The command line of `npm run demo`: its usage and its flags, checked before anything starts.
 import { parseArgs } from 'node:util';
-import { DEMO_SCENARIOS, type DemoScenario } from './stack.js';
+
+/** What `npm run demo -- --scenario` can show besides the default flow (demo/stack.ts plans each). */
+export const DEMO_SCENARIOS = ['link', 'apps'] as const;
+export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
 
 export const USAGE = `Usage: npm run demo -- [options]
 

@@ -4,7 +4,6 @@
 // Actions API); once up, it runs `progressive-profile doctor` against itself and prints one line.
 import { describeStack } from './describe-stack.js';
 import { readDemoFlags, USAGE } from './flags.js';
-import { diagnoseDemoStack, startDemoStack } from './stack.js';
 
 /** The port in `name`, else `fallback` (0: a free one). */
 function readPort(name: string, fallback: number): number {
@@ -28,6 +27,8 @@ if (read.help) {
   process.exit(0);
 }
 const { flags } = read;
+// Loaded once the flags are good: a usage error or --help answers without loading the server.
+const { diagnoseDemoStack, startDemoStack } = await import('./stack.js');
 
 try {
   const stack = await startDemoStack({

@@ -18,6 +18,7 @@ import { buildMetricsApp, createMetrics } from '../server/ops/metrics.js';
 import { createEmulator, type Emulator } from './emulator/emulator.js';
 import { createSeedUsers, DEMO_PASSWORD } from './emulator/seed-users.js';
 import type { EmulatedConnection } from './emulator/connections.js';
+import type { DemoScenario } from './flags.js';
 import { DEFAULT_DATABASE_CONNECTION, type EmulatedUser } from './emulator/user-store.js';
 import { findFreePort } from './free-port.js';
 // A variable specifier: the installer is plain JavaScript without type declarations.
@@ -29,10 +30,6 @@ import { buildDemoSite } from './site.js';
 import { startValidationHookReceiver, type RunningReceiver } from './validation-hook.js';
 
 export type WriteMode = 'management' | 'action';
-
-/** What `npm run demo -- --scenario` can show besides the default flow. */
-export const DEMO_SCENARIOS = ['link', 'apps'] as const;
-export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
 
 /** An application of the demo site, signing in through the tenant with its own client id. */
 export interface DemoApp {

@@ -598,18 +598,8 @@ exports.onContinuePostLogin = async (event, api) => {
   logContinue(claims.jti, dropped.length > 0 ? `saved dropped=${dropped.join(',')}` : 'saved');
 };
 
-// The pure decisions, exported for tests and rule/deploy.mjs; Auth0 ignores exports other than the handlers.
+// Exported for rule/deploy.mjs, the doctor and the tests (readSettings, parseFieldList, maskEmail);
+// Auth0 ignores exports other than the handlers.
 exports.readSettings = readSettings;
 exports.parseFieldList = parseFieldList;
-exports.listMissingQuestions = listMissingQuestions;
-exports.findQuestionsToAsk = findQuestionsToAsk;
-exports.readSnooze = readSnooze;
-exports.shouldPrompt = shouldPrompt;
-exports.planSkip = planSkip;
-exports.pickLanguage = pickLanguage;
 exports.maskEmail = maskEmail;
-exports.buildSessionTokenPayload = buildSessionTokenPayload;
-exports.pickProfileUpdates = pickProfileUpdates;
-exports.isWritableValue = isWritableValue;
-exports.checkContinueClaims = checkContinueClaims;
-exports.snoozeUntil = snoozeUntil;

@@ -11,7 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { Script } from 'node:vm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiErrorBody } from './management-api.js';
+import { sendApiError } from './api-errors.js';
+import { isRecord } from './values.js';
 
 export interface ActionsApiOptions {
   /** Whether the `Authorization` header carries a live token with `scope`. */
@@ -98,9 +99,9 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
   function requireScope(scope: string) {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const verdict = options.isAuthorized(request.headers.authorization, scope);
-      if (verdict === 'unauthenticated') return reply.code(401).send(apiErrorBody(401, 'Invalid token', 'invalid_token'));
+      if (verdict === 'unauthenticated') return sendApiError(reply, 401, 'Invalid token', 'invalid_token');
       if (verdict === 'forbidden') {
-        return reply.code(403).send(apiErrorBody(403, `Insufficient scope, expected any of: ${scope}`, 'insufficient_scope'));
+        return sendApiError(reply, 403, `Insufficient scope, expected any of: ${scope}`, 'insufficient_scope');
       }
       return undefined;
     };
@@ -124,11 +125,11 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
   }
 
   function badRequest(reply: FastifyReply, message: string) {
-    return reply.code(400).send(apiErrorBody(400, message, 'invalid_body'));
+    return sendApiError(reply, 400, message, 'invalid_body');
   }
 
   function notFound(reply: FastifyReply) {
-    return reply.code(404).send(apiErrorBody(404, 'That action does not exist.', 'not_found'));
+    return sendApiError(reply, 404, 'That action does not exist.', 'not_found');
   }
 
   /** Validates the writable fields of a create or update body; a problem sentence, or the changes. */
@@ -197,7 +198,7 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
     const changes = readActionBody(request.body, true);
     if (typeof changes === 'string') return badRequest(reply, changes);
     if ([...actions.values()].some((action) => action.name === changes.name)) {
-      return reply.code(409).send(apiErrorBody(409, 'An action with that name already exists.', 'already_exists'));
+      return sendApiError(reply, 409, 'An action with that name already exists.', 'already_exists');
     }
     const at = isoNow();
     const action: StoredAction = {
@@ -266,7 +267,7 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
     '/triggers/:triggerId/bindings',
     { onRequest: requireScope('read:actions') },
     async (request, reply) => {
-      if (!TRIGGERS.has(request.params.triggerId)) return reply.code(404).send(apiErrorBody(404, 'Unknown trigger.', 'not_found'));
+      if (!TRIGGERS.has(request.params.triggerId)) return sendApiError(reply, 404, 'Unknown trigger.', 'not_found');
       const list = (bindings.get(request.params.triggerId) ?? []).map(toPublicBinding);
       return { bindings: list, total: list.length, page: 0, per_page: 50 };
     },
@@ -277,7 +278,7 @@ export async function actionsApi(app: FastifyInstance, options: ActionsApiOption
     { onRequest: requireScope('update:actions') },
     async (request, reply) => {
       const triggerId = request.params.triggerId;
-      if (!TRIGGERS.has(triggerId)) return reply.code(404).send(apiErrorBody(404, 'Unknown trigger.', 'not_found'));
+      if (!TRIGGERS.has(triggerId)) return sendApiError(reply, 404, 'Unknown trigger.', 'not_found');
       const body = request.body;
       if (!isRecord(body) || !Array.isArray(body.bindings)) return badRequest(reply, "Payload validation error: 'bindings' must be an array.");
       const at = isoNow();
@@ -324,8 +325,4 @@ function readBuildStatus(code: string): 'built' | 'failed' {
   } catch {
     return 'failed';
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,7 @@
 // The tenant's applications as the login side sees them: registered callbacks (loopback only: the
 // emulator never sends a browser elsewhere), client authentication at /oauth/token, and the
 // redirects back to an application with a result in the query.
+import { isSameSecret } from './values.js';
 
 export interface LoginClient {
   readonly clientId: string;
@@ -33,7 +34,7 @@ export function authenticateClient(
 ): { client: LoginClient; error?: undefined } | { client?: undefined; error: OAuthRefusal } {
   const client = findClient(clients, body.client_id);
   if (!client) return { error: { status: 401, body: { error: 'invalid_client', error_description: 'Unknown client.' } } };
-  if (client.clientSecret !== undefined && body.client_secret !== client.clientSecret) {
+  if (client.clientSecret !== undefined && (typeof body.client_secret !== 'string' || !isSameSecret(client.clientSecret, body.client_secret))) {
     return { error: { status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed.' } } };
   }
   return { client };

@@ -16,7 +16,6 @@ import { registerUsersRoutes } from './users-api.js';
 import { UserStore } from './user-store.js';
 import { isNonEmptyString, isRecord } from './values.js';
 
-export { apiErrorBody } from './api-errors.js';
 export type { EmulatedFault, FaultTarget } from './faults.js';
 export type { EmulatedClient, GrantHandler } from './tokens.js';
 

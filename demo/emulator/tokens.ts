@@ -3,11 +3,11 @@
 // with its client's granted scopes. Every API route names its scope; a token without it gets
 // 403 `insufficient_scope`. POST /__emulator/revoke-tokens makes every token issued so far
 // answer 401 `invalid_token` (as after a revoked grant or a rotated signing key).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiErrorBody, type ApiErrorBody } from './api-errors.js';
 import type { FaultQueue } from './faults.js';
-import { isNonEmptyString, isRecord } from './values.js';
+import { isNonEmptyString, isRecord, isSameSecret } from './values.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -161,10 +161,4 @@ function readClientCredentials(request: FastifyRequest, body: Record<string, unk
     return { clientId: body.client_id, clientSecret: body.client_secret };
   }
   return undefined;
-}
-
-function isSameSecret(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

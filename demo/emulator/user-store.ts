@@ -4,7 +4,7 @@
 // Auth0's Management API documents: first level only, `null` deletes a key, and an empty object
 // replaces (wipes) the whole metadata object.
 
-import { timingSafeEqual } from 'node:crypto';
+import { isSameSecret } from './values.js';
 
 export type Metadata = Record<string, unknown>;
 
@@ -113,7 +113,7 @@ export class UserStore {
   checkDatabasePassword(connection: string, loginId: string, password: unknown): IdentityMatch | undefined {
     const match = this.findDatabaseLogin(connection, loginId);
     const expected = match?.identity.password;
-    return expected !== undefined && typeof password === 'string' && isSamePassword(expected, password) ? match : undefined;
+    return expected !== undefined && typeof password === 'string' && isSameSecret(expected, password) ? match : undefined;
   }
 
   /** The user holding the identity `provider|identityUserId`, as its own identity or a linked one. */
@@ -259,12 +259,6 @@ export function toPublicUser(user: StoredUser): PublicUser {
     ...structuredClone(user),
     identities: user.identities.map(({ password: _password, ...identity }) => structuredClone(identity)),
   };
-}
-
-function isSamePassword(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function identityOf(userId: string): EmulatedIdentity {

@@ -1,5 +1,6 @@
 // Small helpers on untrusted values (request bodies, query strings, options) shared by the
 // emulator's routes.
+import { timingSafeEqual } from 'node:crypto';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -7,6 +8,13 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value !== '';
+}
+
+/** Whether a secret as given (a client secret, a password) equals the stored one, compared in constant time. */
+export function isSameSecret(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A JSON type name as Auth0's payload validation words it (`null`, `array`, `object`...). */
