@@ -8,7 +8,7 @@ import { LINK_MARKER } from '../../server/upstream/identity-linker.js';
 import { testConfig } from '../server/support/fixtures.js';
 import { createFaultyFetch, DATABASE, githubUser, linkingForm, linkingUsers, startLinkingTenant, STRONG_PASSWORD } from '../support/linking.js';
 import { CLIENT_ID, CLIENT_SECRET, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
-import { startProfileServer, type ProfileServer, type StartProfileServerOptions } from '../support/profile-server.js';
+import { closeProfileServers, startProfileServer, type StartProfileServerOptions } from '../support/profile-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
 import { expectRefusal, mintSessionToken, verifyContinueToken } from './support.js';
 import { captureLines } from '../support/log-lines.js';
@@ -18,10 +18,9 @@ const DOROTHY = 'github|1002';
 const SEEDED_DATABASE_USERS = ['auth0|ada', 'auth0|grace', 'auth0|linus', 'auth0|margaret', 'auth0|alan'];
 const time = createVirtualTime();
 let emulator: RunningEmulator | undefined;
-const servers: ProfileServer[] = [];
 
 afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
+  await closeProfileServers();
   await emulator?.close();
   emulator = undefined;
 });
@@ -37,7 +36,6 @@ async function setUp(options: { users?: ReturnType<typeof linkingUsers>; scope?:
     logger: { logger: { level: 'trace', stream } },
     ...options.server,
   });
-  servers.push(server);
   return { tenant, server, logs: () => lines.join('') + JSON.stringify(server.warnings) };
 }
 

@@ -7,7 +7,7 @@ import type { Config } from '../../server/config.js';
 import { makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
-import { startProfileServer, type Answer, type ProfileServer } from '../support/profile-server.js';
+import { closeProfileServers, startProfileServer, type Answer, type ProfileServer } from '../support/profile-server.js';
 import { createFaultyFetch } from '../support/linking.js';
 import { findFreePort } from '../../demo/free-port.js';
 import { expectRefusal, mintSessionToken } from './support.js';
@@ -35,16 +35,11 @@ function freshUser(): string {
   return `auth0|user-${nextUser++}`;
 }
 
-const running: ProfileServer[] = [];
-afterEach(async () => {
-  for (const server of running.splice(0)) await server.close();
-});
+afterEach(() => closeProfileServers());
 
 /** The production wiring (createServerDeps: real writer, memory or Redis store) on the shared clock, against `tenant`. */
-async function startServer(config: Partial<Config> = {}, tenant: RunningEmulator = emulator): Promise<ProfileServer> {
-  const server = await startProfileServer({ emulator: tenant, time, config });
-  running.push(server);
-  return server;
+function startServer(config: Partial<Config> = {}, tenant: RunningEmulator = emulator): Promise<ProfileServer> {
+  return startProfileServer({ emulator: tenant, time, config });
 }
 
 /** POSTs /submit; `elapsed` is on the virtual clock (the server's waits plus the real time taken). */

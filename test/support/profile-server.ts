@@ -38,6 +38,13 @@ export interface StartProfileServerOptions {
   logger?: Parameters<typeof buildApp>[2];
 }
 
+const started: ProfileServer[] = [];
+
+/** Closes every server `startProfileServer` started and the test did not close; for `afterEach`. */
+export async function closeProfileServers(): Promise<void> {
+  for (const server of started.splice(0)) await server.close();
+}
+
 export async function startProfileServer(options: StartProfileServerOptions): Promise<ProfileServer> {
   const { emulator, time } = options;
   const config = testConfig({
@@ -59,7 +66,7 @@ export async function startProfileServer(options: StartProfileServerOptions): Pr
   const origin = `http://127.0.0.1:${address.port}`;
   const now = () => (time ? time.clock.now() : performance.now());
   let isClosed = false;
-  return {
+  const server: ProfileServer = {
     origin,
     config,
     deps,
@@ -82,4 +89,6 @@ export async function startProfileServer(options: StartProfileServerOptions): Pr
       await deps.close();
     },
   };
+  started.push(server);
+  return server;
 }
