@@ -2,7 +2,7 @@
 // store), listening on a loopback port, against an emulated tenant; and a client for it.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
-import type { Config } from '../../server/config.js';
+import type { Config, TenantHost } from '../../server/config.js';
 import { createServerDeps, type ServerDeps, type ServerDepsOptions } from '../../server/deps.js';
 import { testConfig } from '../server/support/fixtures.js';
 import { CLIENT_ID, CLIENT_SECRET, type RunningEmulator } from './management-emulator.js';
@@ -45,14 +45,14 @@ export async function closeProfileServers(): Promise<void> {
   for (const server of started.splice(0)) await server.close();
 }
 
+/** The test configuration against an emulated `tenant`: its M2M client's credentials, no custom domain. */
+export function emulatedTenantConfig(tenant: TenantHost, overrides: Partial<Config> = {}): Config {
+  return testConfig({ tenant, customDomain: undefined, management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, ...overrides });
+}
+
 export async function startProfileServer(options: StartProfileServerOptions): Promise<ProfileServer> {
   const { emulator, time } = options;
-  const config = testConfig({
-    tenant: emulator.tenant,
-    customDomain: undefined,
-    management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
-    ...options.config,
-  });
+  const config = emulatedTenantConfig(emulator.tenant, options.config);
   const warnings: Array<{ details: object; message: string }> = [];
   const deps = await createServerDeps(config, {
     ...(time ? { clock: time.clock, sleep: time.sleep, fetch: time.fetch } : {}),

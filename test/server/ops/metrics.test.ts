@@ -12,11 +12,12 @@ import { RequestError } from '../../../server/http/errors.js';
 import { buildMetricsApp, createMetrics, type Metrics } from '../../../server/ops/metrics.js';
 import { createMemoryStore } from '../../../server/store/memory.js';
 import { createRedisStore } from '../../../server/store/redis.js';
-import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../../support/management-emulator.js';
+import { makeUser, startManagementEmulator, type RunningEmulator } from '../../support/management-emulator.js';
+import { emulatedTenantConfig } from '../../support/profile-server.js';
 import { createVirtualTime } from '../../support/virtual-time.js';
 import { closeApps, post, setup, submitBody, track, VALUES } from '../support/app.js';
 import { startCannedHook } from '../support/canned-hook.js';
-import { NOW_SECONDS, frozenClock, mintSessionToken, testConfig } from '../support/fixtures.js';
+import { NOW_SECONDS, frozenClock, mintSessionToken } from '../support/fixtures.js';
 
 const HOOK_SECRET = 'metrics-hook-secret-0123456789-abcdefgh';
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -176,12 +177,7 @@ describe('metrics of the Management API', () => {
 
   /** The production wiring against `emulator`, counting into `metrics`. */
   async function startServer(emulator: RunningEmulator, metrics: Metrics, managementApiTimeout = 10): Promise<FastifyInstance> {
-    const config = testConfig({
-      tenant: emulator.tenant,
-      customDomain: undefined,
-      management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
-      managementApiTimeout,
-    });
+    const config = emulatedTenantConfig(emulator.tenant, { managementApiTimeout });
     const deps: ServerDeps = await createServerDeps(config, {
       clock: time.clock,
       sleep: time.sleep,
