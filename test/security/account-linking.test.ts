@@ -5,10 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../server/config.js';
 import { createServerDeps } from '../../server/deps.js';
 import { LINK_MARKER } from '../../server/upstream/identity-linker.js';
-import { testConfig } from '../server/support/fixtures.js';
 import { createFaultyFetch, DATABASE, githubUser, linkingForm, linkingUsers, startLinkingTenant, STRONG_PASSWORD } from '../support/linking.js';
-import { CLIENT_ID, CLIENT_SECRET, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
-import { startProfileServer, type ProfileServer, type StartProfileServerOptions } from '../support/profile-server.js';
+import { CLIENT_ID, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
+import { closeProfileServers, emulatedTenantConfig, startProfileServer, type StartProfileServerOptions } from '../support/profile-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
 import { expectRefusal, mintSessionToken, verifyContinueToken } from './support.js';
 import { captureLines } from '../support/log-lines.js';
@@ -18,10 +17,9 @@ const DOROTHY = 'github|1002';
 const SEEDED_DATABASE_USERS = ['auth0|ada', 'auth0|grace', 'auth0|linus', 'auth0|margaret', 'auth0|alan'];
 const time = createVirtualTime();
 let emulator: RunningEmulator | undefined;
-const servers: ProfileServer[] = [];
 
 afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
+  await closeProfileServers();
   await emulator?.close();
   emulator = undefined;
 });
@@ -37,7 +35,6 @@ async function setUp(options: { users?: ReturnType<typeof linkingUsers>; scope?:
     logger: { logger: { level: 'trace', stream } },
     ...options.server,
   });
-  servers.push(server);
   return { tenant, server, logs: () => lines.join('') + JSON.stringify(server.warnings) };
 }
 
@@ -182,7 +179,7 @@ describe('GET /form with a linking form', () => {
 describe('the start-time check of the M2M grant', () => {
   async function startDeps(scope: string, form = linkingForm()) {
     emulator = await startLinkingTenant({ time, scope });
-    const config = testConfig({ tenant: emulator.tenant, customDomain: undefined, management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, form });
+    const config = emulatedTenantConfig(emulator.tenant, { form });
     return createServerDeps(config, { clock: time.clock, sleep: time.sleep, fetch: time.fetch });
   }
 
@@ -209,7 +206,7 @@ describe('the start-time check of the M2M grant', () => {
 
   it('stops when the tenant refuses the credentials', async () => {
     emulator = await startLinkingTenant({ time });
-    const config = testConfig({ tenant: emulator.tenant, customDomain: undefined, management: { clientId: CLIENT_ID, clientSecret: 'not-the-secret' }, form: linkingForm() });
+    const config = emulatedTenantConfig(emulator.tenant, { management: { clientId: CLIENT_ID, clientSecret: 'not-the-secret' }, form: linkingForm() });
     const error = await createServerDeps(config, { clock: time.clock, sleep: time.sleep, fetch: time.fetch }).catch((caught: unknown) => caught);
     expect((error as ConfigError).variable).toBe('AUTH0_CLIENT_SECRET');
     expect((error as ConfigError).message).not.toContain('not-the-secret');
@@ -218,7 +215,7 @@ describe('the start-time check of the M2M grant', () => {
   it('only warns when the tenant cannot be reached at start, and checks the grant again on first use', async () => {
     const gone = await startManagementEmulator();
     await gone.close();
-    const config = testConfig({ tenant: gone.tenant, customDomain: undefined, management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, form: linkingForm() });
+    const config = emulatedTenantConfig(gone.tenant, { form: linkingForm() });
     const deps = await createServerDeps(config, { clock: time.clock, sleep: time.sleep, fetch: time.fetch });
     try {
       expect(deps.startupWarnings).toEqual([
@@ -232,7 +229,7 @@ describe('the start-time check of the M2M grant', () => {
 
   it('asks for no token at start when the form needs only plain writes', async () => {
     emulator = await startLinkingTenant({ time, scope: 'update:users' });
-    const config = testConfig({ tenant: emulator.tenant, customDomain: undefined, management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } });
+    const config = emulatedTenantConfig(emulator.tenant);
     const deps = await createServerDeps(config, { clock: time.clock });
     await deps.close();
     expect((await emulator.stats()).tokenRequests).toBe(0);

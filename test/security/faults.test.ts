@@ -2,18 +2,14 @@
 // emulated Management API and a real redis-server. Whatever fails, the answer is the contract's
 // code, a failed submit leaves T1 usable, and nothing is written twice. The server, the tenant's
 // rate limit and the clients share one virtual clock: a Retry-After or a backoff costs no real time.
-import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.js';
 import type { Config } from '../../server/config.js';
-import { createServerDeps } from '../../server/deps.js';
-import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
+import { makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
-import { startProfileServer } from '../support/profile-server.js';
+import { closeProfileServers, startProfileServer, type Answer, type ProfileServer } from '../support/profile-server.js';
 import { createFaultyFetch } from '../support/linking.js';
 import { findFreePort } from '../../demo/free-port.js';
-import { testConfig } from '../server/support/fixtures.js';
 import { expectRefusal, mintSessionToken } from './support.js';
 
 const USER_COUNT = 60;
@@ -39,63 +35,16 @@ function freshUser(): string {
   return `auth0|user-${nextUser++}`;
 }
 
-interface RunningServer {
-  origin: string;
-  config: Config;
-  close(): Promise<void>;
-}
+afterEach(() => closeProfileServers());
 
-const running: RunningServer[] = [];
-afterEach(async () => {
-  for (const server of running.splice(0)) await server.close();
-});
-
-/** The production wiring (createServerDeps: real writer, memory or Redis store), listening on loopback. */
-async function startServer(overrides: Partial<Config> = {}, tenant = emulator.tenant): Promise<RunningServer> {
-  const config = testConfig({
-    tenant,
-    customDomain: undefined,
-    management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
-    ...overrides,
-  });
-  const deps = await createServerDeps(config, { clock: time.clock, sleep: time.sleep, fetch: time.fetch });
-  const app: FastifyInstance = buildApp(config, deps);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  let isClosed = false;
-  const server = {
-    origin: `http://127.0.0.1:${address.port}`,
-    config,
-    async close() {
-      if (isClosed) return;
-      isClosed = true;
-      await app.close();
-      await deps.close();
-    },
-  };
-  running.push(server);
-  return server;
-}
-
-interface Answer {
-  statusCode: number;
-  headers: Headers;
-  body: Record<string, any>;
-  json(): Record<string, any>;
-  elapsed: number;
+/** The production wiring (createServerDeps: real writer, memory or Redis store) on the shared clock, against `tenant`. */
+function startServer(config: Partial<Config> = {}, tenant: RunningEmulator = emulator): Promise<ProfileServer> {
+  return startProfileServer({ emulator: tenant, time, config });
 }
 
 /** POSTs /submit; `elapsed` is on the virtual clock (the server's waits plus the real time taken). */
-async function submit(server: RunningServer, body: object): Promise<Answer> {
-  const started = time.clock.now();
-  const response = await fetch(`${server.origin}/submit`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, any>;
-  return { statusCode: response.status, headers: response.headers, body: json, json: () => json, elapsed: time.clock.now() - started };
+function submit(server: ProfileServer, body: object): Promise<Answer> {
+  return server.post('/submit', body);
 }
 
 async function submitBodyFor(userId: string, tenantHost = emulator.tenant.host) {
@@ -175,7 +124,7 @@ describe('Management API failures', () => {
   it('answers 503 upstream_unavailable when the tenant refuses connections', async () => {
     const gone = await startManagementEmulator({ users: [makeUser('auth0|gone')] });
     await gone.close();
-    const server = await startServer({ managementApiTimeout: 5 }, gone.tenant);
+    const server = await startServer({ managementApiTimeout: 5 }, gone);
     const failed = await submit(server, await submitBodyFor('auth0|gone', gone.tenant.host));
     expectRefusal(failed, 503, 'upstream_unavailable');
     expect(failed.elapsed).toBeLessThan(5000);

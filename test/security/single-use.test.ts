@@ -6,7 +6,7 @@ import { createRedisStore } from '../../server/store/redis.js';
 import { MAX_REFUSED_ATTEMPTS } from '../../server/store/single-use.js';
 import { RequestError } from '../../server/http/errors.js';
 import { makeUser, startManagementEmulator, type RunningEmulator } from '../support/management-emulator.js';
-import { startProfileServer, type ProfileServer } from '../support/profile-server.js';
+import { closeProfileServers, startProfileServer, type ProfileServer } from '../support/profile-server.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
 import { testForm } from '../server/support/fixtures.js';
@@ -16,7 +16,6 @@ const time = createVirtualTime();
 const USERS = Array.from({ length: 10 }, (_, index) => `auth0|encoded-${index}`);
 let emulator: RunningEmulator;
 let redis: RedisServer;
-const servers: ProfileServer[] = [];
 
 beforeAll(async () => {
   emulator = await startManagementEmulator({ users: USERS.map((id) => makeUser(id)), clock: time.clock });
@@ -27,14 +26,12 @@ afterAll(async () => {
   await redis.stop();
 });
 afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
+  await closeProfileServers();
   await closeApps();
 });
 
 async function startServer(store: 'memory' | 'redis'): Promise<ProfileServer> {
-  const server = await startProfileServer({ emulator, time, config: store === 'redis' ? { redisUrl: redis.url } : {} });
-  servers.push(server);
-  return server;
+  return startProfileServer({ emulator, time, config: store === 'redis' ? { redisUrl: redis.url } : {} });
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -6,7 +6,7 @@ import { parseFormDefinition } from '../../server/fields/form-definition.js';
 import { UNIQUE_SEARCH_LAG_SECONDS } from '../../server/store/unique-claims.js';
 import { createFaultyFetch, DATABASE, githubUser, linkingForm, linkingUsers, startLinkingTenant, STRONG_PASSWORD } from '../support/linking.js';
 import type { RunningEmulator } from '../support/management-emulator.js';
-import { startProfileServer, type ProfileServer } from '../support/profile-server.js';
+import { closeProfileServers, startProfileServer, type ProfileServer } from '../support/profile-server.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { createVirtualTime } from '../support/virtual-time.js';
 import { expectRefusal, mintSessionToken } from './support.js';
@@ -18,7 +18,6 @@ let emulator: RunningEmulator;
 let redis: RedisServer;
 let nextUser = 0;
 let nextValue = 0;
-const servers: ProfileServer[] = [];
 
 beforeAll(async () => {
   emulator = await startLinkingTenant({ users: linkingUsers(USER_COUNT), time, searchIndexLagMs: SEARCH_LAG_MS });
@@ -29,7 +28,7 @@ afterAll(async () => {
   await redis.stop();
 });
 afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
+  await closeProfileServers();
   await emulator.clearFaults();
 });
 
@@ -56,14 +55,12 @@ function freshValue(): string {
   return `badge-${nextValue}`;
 }
 
-async function startServer(options: { redis?: boolean; form?: typeof BADGE_FORM } = {}): Promise<ProfileServer> {
-  const server = await startProfileServer({
+function startServer(options: { redis?: boolean; form?: typeof BADGE_FORM } = {}): Promise<ProfileServer> {
+  return startProfileServer({
     emulator,
     time,
     config: { form: options.form ?? BADGE_FORM, ...(options.redis ? { redisUrl: redis.url } : {}) },
   });
-  servers.push(server);
-  return server;
 }
 
 async function bodyFor(userId: string, values: Record<string, unknown>) {
@@ -131,7 +128,6 @@ describe('a claimed value', () => {
   it('is released when the write fails, so another user may take it at once', async () => {
     const network = createFaultyFetch(time.fetch);
     const server = await startProfileServer({ emulator, time, config: { form: BADGE_FORM }, deps: { fetch: network.fetch } });
-    servers.push(server);
     const value = freshValue();
     const [loser, winner] = freshUsers(2);
     // The search answers; every attempt of the write fails.

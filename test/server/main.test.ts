@@ -9,6 +9,9 @@ import { CLIENT_ID, CLIENT_SECRET, startManagementEmulator } from '../support/ma
 
 const MAIN = fileURLToPath(new URL('../../server/main.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+const SECRET = 'main-test-secret-0123456789-abcdefghijkl';
+/** A valid environment for a server that listens on a free port (its tenant need not answer). */
+const LISTENING = { AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: SECRET, PORT: '0' };
 let cwd: string;
 
 beforeEach(() => {
@@ -59,23 +62,21 @@ describe('server/main.ts', () => {
   });
 
   it('listens, answers, logs one startup line without secrets and shuts down on SIGTERM', async () => {
-    const secret = 'main-test-secret-0123456789-abcdefghijkl';
-    const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0' });
+    const run = start(LISTENING);
     const started = await waitForStart(run);
     expect(started.mode).toBe('action-writes');
     const response = await fetch(`http://127.0.0.1:${started.port}/healthz`);
     expect(await response.json()).toEqual({ status: 'ok' });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
-    expect(run.output().stdout).not.toContain(secret);
+    expect(run.output().stdout).not.toContain(SECRET);
     const warning = run.output().stdout.split('\n').filter((line) => line.includes('RESTART_URL'));
     expect(warning).toHaveLength(1);
     expect(JSON.parse(warning[0] as string)).toMatchObject({ level: 40 });
   });
 
   it('does not warn about RESTART_URL once it is set', async () => {
-    const secret = 'main-test-secret-0123456789-abcdefghijkl';
-    const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0', RESTART_URL: 'https://app.example.com/login' });
+    const run = start({ ...LISTENING, RESTART_URL: 'https://app.example.com/login' });
     await waitForStart(run);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
@@ -83,9 +84,8 @@ describe('server/main.ts', () => {
   });
 
   it('serves Prometheus metrics on METRICS_PORT of HOST, counting a submit, and answers 404 for /metrics on the public port', async () => {
-    const secret = 'main-test-secret-0123456789-abcdefghijkl';
     const metricsPort = await findFreePort();
-    const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0', METRICS_PORT: String(metricsPort) });
+    const run = start({ ...LISTENING, METRICS_PORT: String(metricsPort) });
     const started = await waitForStart(run);
     expect(started).toMatchObject({ metricsPort });
     expect((await fetch(`http://127.0.0.1:${started.port}/metrics`)).status).toBe(404);
@@ -107,9 +107,8 @@ describe('server/main.ts', () => {
   });
 
   it('starts with one warning line when REDIS_URL cannot be reached, and reports the store in GET /healthz', async () => {
-    const secret = 'main-test-secret-0123456789-abcdefghijkl';
     const closedPort = await findFreePort();
-    const run = start({ AUTH0_DOMAIN: 'http://127.0.0.1:4010', SESSION_TOKEN_SECRET: secret, PORT: '0', REDIS_URL: `redis://127.0.0.1:${closedPort}` });
+    const run = start({ ...LISTENING, REDIS_URL: `redis://127.0.0.1:${closedPort}` });
     const started = await waitForStart(run);
     const response = await fetch(`http://127.0.0.1:${started.port}/healthz`);
     expect(response.status).toBe(503);
@@ -130,7 +129,7 @@ describe('server/main.ts', () => {
       );
       const run = start({
         AUTH0_DOMAIN: emulator.origin,
-        SESSION_TOKEN_SECRET: 'main-test-secret-0123456789-abcdefghijkl',
+        SESSION_TOKEN_SECRET: SECRET,
         AUTH0_CLIENT_ID: CLIENT_ID,
         AUTH0_CLIENT_SECRET: CLIENT_SECRET,
         PROFILE_FIELDS_FILE: 'fields.json',

@@ -2,7 +2,7 @@
 // store), listening on a loopback port, against an emulated tenant; and a client for it.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
-import type { Config } from '../../server/config.js';
+import type { Config, TenantHost } from '../../server/config.js';
 import { createServerDeps, type ServerDeps, type ServerDepsOptions } from '../../server/deps.js';
 import { testConfig } from '../server/support/fixtures.js';
 import { CLIENT_ID, CLIENT_SECRET, type RunningEmulator } from './management-emulator.js';
@@ -38,14 +38,21 @@ export interface StartProfileServerOptions {
   logger?: Parameters<typeof buildApp>[2];
 }
 
+const started: ProfileServer[] = [];
+
+/** Closes every server `startProfileServer` started and the test did not close; for `afterEach`. */
+export async function closeProfileServers(): Promise<void> {
+  for (const server of started.splice(0)) await server.close();
+}
+
+/** The test configuration against an emulated `tenant`: its M2M client's credentials, no custom domain. */
+export function emulatedTenantConfig(tenant: TenantHost, overrides: Partial<Config> = {}): Config {
+  return testConfig({ tenant, customDomain: undefined, management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, ...overrides });
+}
+
 export async function startProfileServer(options: StartProfileServerOptions): Promise<ProfileServer> {
   const { emulator, time } = options;
-  const config = testConfig({
-    tenant: emulator.tenant,
-    customDomain: undefined,
-    management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
-    ...options.config,
-  });
+  const config = emulatedTenantConfig(emulator.tenant, options.config);
   const warnings: Array<{ details: object; message: string }> = [];
   const deps = await createServerDeps(config, {
     ...(time ? { clock: time.clock, sleep: time.sleep, fetch: time.fetch } : {}),
@@ -59,7 +66,7 @@ export async function startProfileServer(options: StartProfileServerOptions): Pr
   const origin = `http://127.0.0.1:${address.port}`;
   const now = () => (time ? time.clock.now() : performance.now());
   let isClosed = false;
-  return {
+  const server: ProfileServer = {
     origin,
     config,
     deps,
@@ -82,4 +89,6 @@ export async function startProfileServer(options: StartProfileServerOptions): Pr
       await deps.close();
     },
   };
+  started.push(server);
+  return server;
 }

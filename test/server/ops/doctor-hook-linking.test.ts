@@ -2,9 +2,7 @@
 // that misbehave) and for account linking (the scopes from the server's own list, the connection
 // read from the emulated tenant).
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +12,7 @@ import { startValidationHookReceiver } from '../../../demo/validation-hook.js';
 import { loadConfig } from '../../../server/config.js';
 import { runDoctor, type CheckResult, type DoctorReport } from '../../../server/ops/doctor.js';
 import { checkValidationHook } from '../../../server/ops/doctor/validation-hook.js';
+import { startCannedHook } from '../support/canned-hook.js';
 
 type Env = Record<string, string | undefined>;
 const SESSION_SECRET = randomBytes(32).toString('base64url');
@@ -29,24 +28,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await rm(cwd, { recursive: true, force: true });
 });
-
-/** A hook that answers every call with `answer`, or never when it is undefined. */
-async function startHook(answer?: { status: number; body: string }): Promise<string> {
-  const server: Server = createServer((request, response) => {
-    request.resume();
-    if (answer) response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(
-    () =>
-      new Promise((resolve) => {
-        server.close(resolve);
-        server.closeAllConnections();
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}/validate`;
-}
 
 /** The validation hook line for a hook at `url`, as the doctor prints it. */
 async function hookLine(url: string, env: Env = {}): Promise<CheckResult | undefined> {
@@ -93,7 +74,7 @@ describe('doctor: the validation hook', () => {
   });
 
   it('fails when the hook does not answer within VALIDATION_HOOK_TIMEOUT', async () => {
-    const url = await startHook();
+    const url = await startCannedHook(cleanups);
     expect(await hookLine(url, { VALIDATION_HOOK_TIMEOUT: '0.2' })).toMatchObject({
       status: 'fail',
       message: `${new URL(url).host} did not answer the signed probe within VALIDATION_HOOK_TIMEOUT (0.2 s)`,
@@ -106,14 +87,14 @@ describe('doctor: the validation hook', () => {
     [{ status: 200, body: 'OK' }, 'answered 200 with a body that is not JSON (or is over 64 KiB)'],
     [{ status: 200, body: '{"ok": true}' }, 'answered 200 with JSON that is neither {} nor {"errors": {…}}'],
   ])('fails a hook answering %j', async (answer, found) => {
-    const url = await startHook(answer);
+    const url = await startCannedHook(cleanups, answer);
     const line = await hookLine(url);
     expect(line?.status).toBe('fail');
     expect(line?.message).toBe(`${new URL(url).host} ${found}`);
   });
 
   it('passes any valid answer, a refusal included', async () => {
-    const url = await startHook({ status: 200, body: '{"errors": {"company_name": "No."}}' });
+    const url = await startCannedHook(cleanups, { status: 200, body: '{"errors": {"company_name": "No."}}' });
     expect((await hookLine(url))?.status).toBe('pass');
   });
 

@@ -103,6 +103,14 @@ async function findActionId(): Promise<string> {
   return action!.id;
 }
 
+/** Saves the installed Action's code with `line` appended, as an edit in the dashboard does (a draft); answers its id. */
+async function editActionCode(line: string): Promise<string> {
+  const id = await findActionId();
+  const { code } = await actionsApi('GET', `/actions/${id}`);
+  await actionsApi('PATCH', `/actions/${id}`, { code: `${code}\n${line}\n` });
+  return id;
+}
+
 interface Run {
   status: number;
   stdout: string;
@@ -321,9 +329,9 @@ describe('doctor, with the Action installed', () => {
   });
 
   it('fails the secrets line naming a secret the Action lacks', async () => {
-    const [action] = (await actionsApi('GET', '/actions?actionName=Progressive%20Profile')).actions as Array<{ id: string }>;
+    const id = await findActionId();
     // Listed without a value, a secret keeps its value; unlisted, it is removed.
-    await actionsApi('PATCH', `/actions/${action!.id}`, { secrets: [{ name: 'SESSION_TOKEN_SECRET' }, { name: 'PROFILE_FIELDS' }] });
+    await actionsApi('PATCH', `/actions/${id}`, { secrets: [{ name: 'SESSION_TOKEN_SECRET' }, { name: 'PROFILE_FIELDS' }] });
     const { checks, check } = await diagnose();
     expect(check('action_secrets')).toMatchObject({
       status: 'fail',
@@ -375,9 +383,7 @@ describe('doctor, with the Action installed', () => {
   });
 
   it('warns, without failing, when the deployed code is not this package’s rule/action.js', async () => {
-    const id = await findActionId();
-    const { code } = await actionsApi('GET', `/actions/${id}`);
-    await actionsApi('PATCH', `/actions/${id}`, { code: `${code}\n// edited in the dashboard\n` });
+    const id = await editActionCode('// edited in the dashboard');
     await actionsApi('POST', `/actions/${id}/deploy`);
     const { run, checks, check } = await diagnose();
     expect(run.status).toBe(0);
@@ -394,9 +400,7 @@ describe('doctor, with the Action installed', () => {
   });
 
   it('warns, without failing, when the Action has changes that are not deployed', async () => {
-    const id = await findActionId();
-    const { code } = await actionsApi('GET', `/actions/${id}`);
-    await actionsApi('PATCH', `/actions/${id}`, { code: `${code}\n// a draft\n` });
+    await editActionCode('// a draft');
     const { run, checks, check } = await diagnose();
     expect(run.status).toBe(0);
     const expected: CheckResult = {
@@ -511,11 +515,7 @@ describe('doctor, with the Action installed', () => {
   });
 
   it('warns when the deployed Action sets a field list this environment does not', async () => {
-    await deployModule.main(
-      [],
-      { ...env, AUTH0_CLIENT_ID: INSTALLER.clientId, AUTH0_CLIENT_SECRET: INSTALLER.clientSecret, PROFILE_FIELDS_BY_CLIENT: '{"demo-app": "company_name"}' },
-      { stdout: { write: () => undefined }, stderr: { write: () => undefined } },
-    );
+    await deployAction({ PROFILE_FIELDS_BY_CLIENT: '{"demo-app": "company_name"}' });
     const { run, checks, check } = await diagnose();
     expect(run.status).toBe(0);
     expectStatuses(checks, { warn: ['action_fields'] });

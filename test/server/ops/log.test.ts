@@ -26,8 +26,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-/** A stream that keeps every log line. */
-
 /** A line as written, and any JSON array of byte values in it as the text those bytes spell. */
 function readableForms(line: string): string[] {
   const byteArrays = line.match(/\[\d{1,3}(?:,\d{1,3})+\]/gu) ?? [];

@@ -2,8 +2,6 @@
 // submits and skips by outcome, durations by route, validation-hook calls by outcome (the demo's
 // receiver and hooks that misbehave), Management API attempts by status (the emulated tenant's
 // faults, the real auth0 SDK), the in-memory store's entries and the process defaults.
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startValidationHookReceiver, type RunningReceiver } from '../../../demo/validation-hook.js';
@@ -14,10 +12,12 @@ import { RequestError } from '../../../server/http/errors.js';
 import { buildMetricsApp, createMetrics, type Metrics } from '../../../server/ops/metrics.js';
 import { createMemoryStore } from '../../../server/store/memory.js';
 import { createRedisStore } from '../../../server/store/redis.js';
-import { CLIENT_ID, CLIENT_SECRET, makeUser, startManagementEmulator, type RunningEmulator } from '../../support/management-emulator.js';
+import { makeUser, startManagementEmulator, type RunningEmulator } from '../../support/management-emulator.js';
+import { emulatedTenantConfig } from '../../support/profile-server.js';
 import { createVirtualTime } from '../../support/virtual-time.js';
 import { closeApps, post, setup, submitBody, track, VALUES } from '../support/app.js';
-import { NOW_SECONDS, frozenClock, mintSessionToken, testConfig } from '../support/fixtures.js';
+import { startCannedHook } from '../support/canned-hook.js';
+import { NOW_SECONDS, frozenClock, mintSessionToken } from '../support/fixtures.js';
 
 const HOOK_SECRET = 'metrics-hook-secret-0123456789-abcdefgh';
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -131,24 +131,6 @@ describe('metrics of the validation hook', () => {
     return receiver;
   }
 
-  /** A hook that answers every call with `answer`, or never when it is undefined. */
-  async function startHook(answer?: { status: number; body: string }): Promise<string> {
-    const server: Server = createServer((request, response) => {
-      request.resume();
-      if (answer) response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    cleanups.push(
-      () =>
-        new Promise((resolve) => {
-          server.close(resolve);
-          server.closeAllConnections();
-        }),
-    );
-    return `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-  }
-
   it('counts calls accepted, refused, and each kind of failure', async () => {
     const metrics = createMetrics({ collectDefaults: false });
     const receiver = await startReceiver(HOOK_SECRET);
@@ -163,10 +145,10 @@ describe('metrics of the validation hook', () => {
     expect(await submitTo(receiver.url, { company_name: 'Acme', job_title: 'CTO' })).toBe(422);
     expect(await submitTo(otherReceiver.url)).toBe(503);
     expect(await submitTo(`http://127.0.0.1:${await findFreePort()}/hook`)).toBe(503);
-    expect(await submitTo(await startHook({ status: 200, body: 'yes' }))).toBe(503);
-    expect(await submitTo(await startHook({ status: 200, body: '{"error": {}}' }))).toBe(503);
-    expect(await submitTo(await startHook({ status: 302, body: '' }))).toBe(503);
-    expect(await submitTo(await startHook(), accepted, 0.2)).toBe(503);
+    expect(await submitTo(await startCannedHook(cleanups, { status: 200, body: 'yes' }))).toBe(503);
+    expect(await submitTo(await startCannedHook(cleanups, { status: 200, body: '{"error": {}}' }))).toBe(503);
+    expect(await submitTo(await startCannedHook(cleanups, { status: 302, body: '' }))).toBe(503);
+    expect(await submitTo(await startCannedHook(cleanups), accepted, 0.2)).toBe(503);
 
     const { text } = await scrape(metrics);
     expect(family(text, 'progressive_profile_validation_hook_calls_total', 'outcome')).toEqual({
@@ -195,12 +177,7 @@ describe('metrics of the Management API', () => {
 
   /** The production wiring against `emulator`, counting into `metrics`. */
   async function startServer(emulator: RunningEmulator, metrics: Metrics, managementApiTimeout = 10): Promise<FastifyInstance> {
-    const config = testConfig({
-      tenant: emulator.tenant,
-      customDomain: undefined,
-      management: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
-      managementApiTimeout,
-    });
+    const config = emulatedTenantConfig(emulator.tenant, { managementApiTimeout });
     const deps: ServerDeps = await createServerDeps(config, {
       clock: time.clock,
       sleep: time.sleep,

@@ -5,13 +5,13 @@
 // policy is the server's own header: its inline styles apply only if their hashes are right.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../server/app.js';
 import type { Config } from '../../../server/config.js';
 import { launchChromium } from '../../support/browser.js';
+import { closeApps, setup } from '../support/app.js';
 import { frozenClock, mintSessionToken, RecordingWriter, TENANT, testConfig } from '../support/fixtures.js';
+import { listenOnLoopback } from '../support/raw-http.js';
 import { buildHostedPage, type BuiltHostedPage } from './hosted-page-build.js';
 
 // Injected as the page starts (the page's policy would refuse it as a script of the page).
@@ -24,7 +24,6 @@ document.addEventListener('securitypolicyviolation', (event) => window.violation
 
 let built: BuiltHostedPage;
 let browser: Browser;
-const apps: FastifyInstance[] = [];
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
@@ -36,7 +35,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((context) => context.close()));
-  await Promise.all(apps.splice(0).map((app) => app.close()));
+  await closeApps();
 });
 
 /** A fresh browser context (a fresh tab storage and cache), closed after the test. */
@@ -55,16 +54,8 @@ interface Served {
 }
 
 async function serve(overrides: Partial<Config> = {}): Promise<Served> {
-  const writer = new RecordingWriter();
-  const app = buildApp(testConfig(overrides), {
-    clock: frozenClock(NOW),
-    profileWriter: writer,
-    hostedPage: built.assets,
-    widgetScript: built.widgetScript,
-  });
-  apps.push(app);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return { origin: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, writer };
+  const { app, writer } = setup(overrides, { clock: frozenClock(NOW), hostedPage: built.assets, widgetScript: built.widgetScript });
+  return { origin: `http://127.0.0.1:${await listenOnLoopback(app)}`, writer };
 }
 
 interface OpenedPage {
