@@ -1,6 +1,6 @@
 // The widget's floor: the same form the hosted and embedded pages show (the demo's fields file,
 // the fields T1 asks for, every optional one, a phone field's country picker with every country)
-// as plain HTML, no JavaScript, in the same page chrome as the server's hosted page. Nothing can be
+// as plain HTML, no JavaScript, in the benchmark's page chrome (bench/page-chrome.ts). Nothing can be
 // interactive sooner than this.
 import { readFileSync } from 'node:fs';
 import { getCountries } from 'libphonenumber-js/min';
