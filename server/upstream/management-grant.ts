@@ -8,9 +8,9 @@ import { ManagementError } from 'auth0';
 import type { PasswordPolicy } from '../../common/wire.js';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../config.js';
+import type { ServerForm } from '../fields/form-definition.js';
 import { RequestError } from '../http/errors.js';
 import { runWithinBudget } from './budget.js';
-import type { ServerFormDefinition } from './credentials.js';
 import { LINKING_SCOPES } from './identity-linker.js';
 import type { ManagementApi } from './management-api.js';
 import { readPasswordPolicy } from './password-policy.js';
@@ -23,12 +23,12 @@ export const CONNECTION_SCOPE = 'read:connections';
 const START_CHECK_SECONDS = 10;
 
 /** The scopes a form needs of the M2M grant. */
-export function listRequiredScopes(form: ServerFormDefinition): string[] {
+export function listRequiredScopes(form: ServerForm): string[] {
   return form.link_database_identity ? [...PROFILE_SCOPES, ...LINKING_SCOPES] : [...PROFILE_SCOPES];
 }
 
 /** Whether the start-time check applies: the form links identities or has `unique` fields. */
-export function needsGrantCheck(form: ServerFormDefinition): boolean {
+export function needsGrantCheck(form: ServerForm): boolean {
   return form.link_database_identity !== undefined || form.fields.some((field) => field.unique);
 }
 
@@ -51,7 +51,7 @@ export interface GrantCheck {
  * refused, the grant lacks a scope (naming every missing one) or the linking connection is not a
  * database connection of the tenant; answers warnings when the tenant cannot be reached.
  */
-export async function checkManagementGrant(api: ManagementApi, form: ServerFormDefinition, clock: Clock): Promise<GrantCheck> {
+export async function checkManagementGrant(api: ManagementApi, form: ServerForm, clock: Clock): Promise<GrantCheck> {
   const warnings: string[] = [];
   const required = listRequiredScopes(form);
   let scopes: ReadonlySet<string>;
