@@ -34,6 +34,11 @@ export function listNeededScopes(config: Pick<Config, 'form'>): ScopeNeeds {
   };
 }
 
+/** The line when the check cannot run: `not checked: ${reason}`. */
+export function skipManagementCheck(reason: string): CheckResult {
+  return toResult('skip', `not checked: ${reason}`);
+}
+
 /** Asks the tenant for a token as the server will; the result line and, when a token came, the access. */
 export async function checkManagementApi(
   http: DoctorHttp,
@@ -41,9 +46,8 @@ export async function checkManagementApi(
 ): Promise<{ result: CheckResult; access?: ManagementAccess }> {
   if (!config.management) {
     return {
-      result: toResult(
-        'skip',
-        'not checked: AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET are not set, so the Action writes the metadata (set them, with read:users update:users, for the server to write it)',
+      result: skipManagementCheck(
+        'AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET are not set, so the Action writes the metadata (set them, with read:users update:users, for the server to write it)',
       ),
     };
   }
