@@ -14,7 +14,6 @@ import { WIDGET_CHUNK_NAME } from './routes/bundle.js';
 import { createMemoryStore } from './store/memory.js';
 import { createRedisStore } from './store/redis.js';
 import type { SingleUseStore } from './store/single-use.js';
-import type { ServerFormDefinition } from './upstream/credentials.js';
 import { createIdentityLinker, type IdentityLinker } from './upstream/identity-linker.js';
 import { createManagementApi, type ManagementApiOptions } from './upstream/management-api.js';
 import { checkManagementGrant, listRequiredScopes, needsGrantCheck } from './upstream/management-grant.js';
@@ -56,7 +55,7 @@ export interface ServerDeps extends Required<Pick<AppDeps, 'clock'>> {
  */
 export async function createServerDeps(config: Config, options: ServerDepsOptions = {}): Promise<ServerDeps> {
   const clock = options.clock ?? systemClock;
-  const form: ServerFormDefinition = config.form;
+  const form = config.form;
   const startupWarnings: string[] = [];
   const store = config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore({ clock });
   try {

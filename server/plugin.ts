@@ -25,7 +25,6 @@ import { createSingleUse, type SingleUseStore } from './store/single-use.js';
 import { createUniqueClaims } from './store/unique-claims.js';
 import { createContinueTokenSigner } from './tokens/continue-token.js';
 import { createSessionTokenVerifier } from './tokens/session-token.js';
-import type { ServerFormDefinition } from './upstream/credentials.js';
 import type { IdentityLinker } from './upstream/identity-linker.js';
 import { withPasswordPolicy } from './upstream/password-policy.js';
 import type { ProfileWriter } from './upstream/profile-writer.js';
@@ -76,7 +75,7 @@ export const progressiveProfile: FastifyPluginAsync<ProgressiveProfileOptions> =
     throw new TypeError('validate: VALIDATION_HOOK_URL is set too; use one of them');
   }
   const { profileWriter, identityLinker } = deps;
-  const form: ServerFormDefinition = config.form;
+  const form = config.form;
   if (!profileWriter && form.fields.some((field) => field.unique)) {
     throw new TypeError('deps.profileWriter: required when a field is "unique" (values are checked through the Management API)');
   }

@@ -2,6 +2,7 @@
 // `ServerForm`: the `FormDefinition` that GET /form answers and the server validates submissions
 // against, plus what only the server needs (the database connection of account linking).
 import { compileFieldPattern } from '../../common/field-rules.js';
+import { PASSWORD_FIELD_ID, USERNAME_FIELD_ID } from '../upstream/credentials.js';
 import { MAX_PATTERN_MILLISECONDS, measurePatternCost } from './pattern-cost.js';
 import { compileLinearPattern } from './patterns.js';
 import { toPhoneCountry } from './phone.js';
@@ -66,8 +67,6 @@ const ACTION_MAX_LIST_ITEMS = 50;
 const CONSENT_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
 // Auth0's connection names: letters, digits and dashes, at most 128.
 const CONNECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/u;
-const PASSWORD_ID = 'password';
-const USERNAME_ID = 'username';
 const MANAGEMENT_VARIABLES = 'AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET';
 
 /**
@@ -94,7 +93,7 @@ export function parseFormDefinition(json: unknown, options: ParseFormOptions): S
     seen.add(field.id);
     return field;
   });
-  if (link && !seen.has(PASSWORD_ID)) {
+  if (link && !seen.has(PASSWORD_FIELD_ID)) {
     throw new FormDefinitionError('"link_database_identity" needs a field {"id": "password", "type": "password"} in "fields"');
   }
   return { fields, allow_skip: json.allow_skip ?? false, ...(link ? { link_database_identity: link } : {}) };
@@ -130,7 +129,7 @@ function parseField(raw: unknown, index: number, context: FieldContext): FieldDe
   const label = parseText(raw.label, '"label"', fail);
   if (label === undefined) fail('"label" is required');
   const required = parseBoolean(raw.required, '"required"', fail);
-  const isLinkedUsername = context.linksDatabaseIdentity && id === USERNAME_ID;
+  const isLinkedUsername = context.linksDatabaseIdentity && id === USERNAME_FIELD_ID;
   const unique = raw.unique === undefined && isLinkedUsername ? true : parseBoolean(raw.unique, '"unique"', fail);
   const target = parseTarget(raw.target, type === 'consent' || isLinkedUsername ? 'app_metadata' : 'user_metadata', fail);
   const minLength = parseInteger(raw.minLength, '"minLength"', 0, fail);
@@ -282,17 +281,17 @@ function checkAccountLinking(
   fail: Fail,
 ): void {
   if (field.type === 'password') {
-    if (field.id !== PASSWORD_ID) fail(`a password field's id must be "${PASSWORD_ID}"`);
+    if (field.id !== PASSWORD_FIELD_ID) fail(`a password field's id must be "${PASSWORD_FIELD_ID}"`);
     if (!context.linksDatabaseIdentity) {
       fail('a password field needs "link_database_identity": {"connection": NAME} beside "fields" (it is used only to create a database identity)');
     }
     if (raw.target !== undefined) fail('a password is never stored: it has no "target"');
     if (!field.required) fail('a password field must be required (the Action asks for it only when the user has no database identity)');
     if (!context.hasManagementCredentials) fail(`account linking needs ${MANAGEMENT_VARIABLES} (with create:users and delete:users)`);
-  } else if (field.id === PASSWORD_ID) {
+  } else if (field.id === PASSWORD_FIELD_ID) {
     fail('the id "password" is kept for the password field of account linking, which is never stored');
   }
-  if (context.linksDatabaseIdentity && field.id === USERNAME_ID) {
+  if (context.linksDatabaseIdentity && field.id === USERNAME_FIELD_ID) {
     if (field.type !== 'text') fail('the username of account linking must be a text field');
     if (field.target !== 'app_metadata' || !field.unique) fail('the username of account linking is stored in app_metadata and unique');
   }

@@ -6,6 +6,7 @@ import { checkFieldValue, hasValueType, isEmptyValue, normalizeFieldValue } from
 import type { FieldDefinition, FieldErrorCode, FieldValue, FormDefinition } from '../../common/wire.js';
 import type { Clock } from '../clock.js';
 import { RequestError } from '../http/errors.js';
+import { USERNAME_FIELD_ID } from '../upstream/credentials.js';
 import type { Metadata, ProfilePatch, ProfileWriter, WriteOptions } from '../upstream/profile-writer.js';
 import { matchesFieldPattern } from './patterns.js';
 import { toE164 } from './phone.js';
@@ -41,7 +42,6 @@ function indexFields(form: FormDefinition): ReadonlyMap<string, FieldDefinition>
 
 // Keys that would reach Object.prototype if copied carelessly; JSON.parse makes them own properties.
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const USERNAME_ID = 'username';
 
 /**
  * Checks the shape of `values` (400 `invalid_request`): a JSON object whose keys are defined field
@@ -107,7 +107,7 @@ export function prepareSubmission(askedFields: readonly FieldDefinition[], value
 
   const prepared: PreparedSubmission = { patch, hookValues };
   if (password !== undefined) {
-    const username = hookValues[USERNAME_ID];
+    const username = hookValues[USERNAME_FIELD_ID];
     prepared.credentials = typeof username === 'string' ? { password, username } : { password };
   }
   return prepared;

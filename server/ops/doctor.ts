@@ -10,7 +10,7 @@ import { checkActionFields } from './doctor/action-fields.js';
 import { checkFormPage } from './doctor/form-page.js';
 import { createDoctorHttp, DEFAULT_TIMEOUT_MS, type DoctorHttp } from './doctor/http.js';
 import { checkLinkingConnection, skipLinkingCheck } from './doctor/linking.js';
-import { checkManagementApi, readDoctorCredentials, requestDoctorAccess, type ManagementAccess } from './doctor/management-api.js';
+import { checkManagementApi, readDoctorCredentials, requestDoctorAccess, skipManagementCheck, type ManagementAccess } from './doctor/management-api.js';
 import { formatJson, formatText, isFailing, shouldColour, type CheckResult } from './doctor/report.js';
 import { checkStore } from './doctor/store.js';
 import { checkDiscovery } from './doctor/tenant.js';
@@ -185,7 +185,7 @@ async function collectChecks(
       },
       { id: 'store', label: 'token store', status: 'skip', message: skipped },
       { id: 'tenant', label: 'tenant', status: 'skip', message: skipped },
-      { id: 'management_api', label: 'Management API', status: 'skip', message: skipped },
+      skipManagementCheck('the configuration is invalid'),
       ...skipActionChecks('the configuration is invalid'),
       { id: 'action_fields', label: 'Action fields', status: 'skip', message: skipped },
       { id: 'form_page', label: 'form page', status: 'skip', message: skipped },
@@ -234,7 +234,7 @@ async function checkTenant(
       results: [
         discovery,
         ...customDomain,
-        { id: 'management_api', label: 'Management API', status: 'skip', message: `not checked: ${reason}` },
+        skipManagementCheck(reason),
         ...(isLinking ? [skipLinkingCheck(reason)] : []),
         ...skipActionChecks(reason),
       ],

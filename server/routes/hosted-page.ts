@@ -162,8 +162,7 @@ export async function registerHostedPage(app: FastifyInstance, options: HostedPa
     const lang = choosePageLanguage(claimedLanguage, acceptLanguage, languages);
     const element = renderer.renderElement({ endpoint: paths.endpoint, lang, restartUrl, decision });
     // A notice needs no script: its only way on is a link.
-    const scriptPath = 'form' in decision ? paths.hostedScript : undefined;
-    return renderPage({ lang, scriptPath, element, needsScript: scriptPath !== undefined });
+    return renderPage({ lang, scriptPath: 'form' in decision ? paths.hostedScript : undefined, element });
   }
 }
 
@@ -211,17 +210,12 @@ export function renderClientPage({ lang, endpoint, bundle, form, restartUrl }: C
   const restart = restartUrl === undefined ? '' : ` restart-url="${escapeHtml(restartUrl)}"`;
   const element = `<progressive-profile endpoint="${escapeHtml(endpoint)}"${restart}></progressive-profile>`;
   const head = `<link rel="preload" href="${escapeHtml(form)}" as="fetch" crossorigin>`;
-  return renderPage({ lang, scriptPath: bundle, element, needsScript: true, head });
+  return renderPage({ lang, scriptPath: bundle, element, head });
 }
 
-function renderPage(options: {
-  lang: string;
-  scriptPath: string | undefined;
-  element: string;
-  needsScript: boolean;
-  head?: string;
-}): string {
-  const { lang, scriptPath, element, needsScript, head = '' } = options;
+/** The page around `element`; a page with a script says so to a browser without JavaScript. */
+function renderPage(options: { lang: string; scriptPath: string | undefined; element: string; head?: string }): string {
+  const { lang, scriptPath, element, head = '' } = options;
   const text = PAGE_TEXT[lang.split('-')[0].toLowerCase()] ?? PAGE_TEXT.en;
   const script = scriptPath ? `\n<script type="module" src="${escapeHtml(scriptPath)}"></script>` : '';
   return `<!doctype html>
@@ -238,7 +232,7 @@ ${PAGE_STYLE_ELEMENT}${script}${head ? `\n${head}` : ''}
 <body>
 <main>
 <h1>${escapeHtml(text.title)}</h1>
-${element}${needsScript ? `\n<noscript><p>${escapeHtml(text.noScript)}</p></noscript>` : ''}
+${element}${scriptPath ? `\n<noscript><p>${escapeHtml(text.noScript)}</p></noscript>` : ''}
 </main>
 </body>
 </html>

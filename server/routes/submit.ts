@@ -4,12 +4,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ContinueResponse } from '../../common/wire.js';
 import type { Clock } from '../clock.js';
 import { createAskedFieldsSelector } from '../fields/asked-fields.js';
+import type { ServerForm } from '../fields/form-definition.js';
 import { parseSubmittedValues, prepareSubmission } from '../fields/values.js';
 import type { SubmitBody } from '../http/schemas.js';
 import type { UniqueClaims } from '../store/unique-claims.js';
 import { toProfileClaim, type ContinueTokenSigner } from '../tokens/continue-token.js';
 import { startRequestBudget } from '../upstream/budget.js';
-import type { ServerFormDefinition } from '../upstream/credentials.js';
 import type { IdentityLinker } from '../upstream/identity-linker.js';
 import type { ProfileWriter } from '../upstream/profile-writer.js';
 import { saveSubmission } from '../upstream/save-submission.js';
@@ -17,7 +17,7 @@ import type { ValuesValidator } from '../upstream/validation-hook.js';
 import { continueLogin, type LoginContinuation } from './continue.js';
 
 export interface SubmitHandlerOptions extends LoginContinuation {
-  form: ServerFormDefinition;
+  form: ServerForm;
   signer: ContinueTokenSigner;
   /** Undefined: the Action writes the data from T2's `profile` claim. */
   profileWriter: ProfileWriter | undefined;

@@ -8,9 +8,9 @@ import { ManagementError } from 'auth0';
 import type { PasswordPolicy } from '../../common/wire.js';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../config.js';
+import type { ServerForm } from '../fields/form-definition.js';
 import { RequestError } from '../http/errors.js';
 import { runWithinBudget } from './budget.js';
-import type { ServerFormDefinition } from './credentials.js';
 import { LINKING_SCOPES } from './identity-linker.js';
 import type { ManagementApi } from './management-api.js';
 import { readPasswordPolicy } from './password-policy.js';
@@ -23,12 +23,12 @@ export const CONNECTION_SCOPE = 'read:connections';
 const START_CHECK_SECONDS = 10;
 
 /** The scopes a form needs of the M2M grant. */
-export function listRequiredScopes(form: ServerFormDefinition): string[] {
+export function listRequiredScopes(form: ServerForm): string[] {
   return form.link_database_identity ? [...PROFILE_SCOPES, ...LINKING_SCOPES] : [...PROFILE_SCOPES];
 }
 
 /** Whether the start-time check applies: the form links identities or has `unique` fields. */
-export function needsGrantCheck(form: ServerFormDefinition): boolean {
+export function needsGrantCheck(form: ServerForm): boolean {
   return form.link_database_identity !== undefined || form.fields.some((field) => field.unique);
 }
 
@@ -51,8 +51,9 @@ export interface GrantCheck {
  * refused, the grant lacks a scope (naming every missing one) or the linking connection is not a
  * database connection of the tenant; answers warnings when the tenant cannot be reached.
  */
-export async function checkManagementGrant(api: ManagementApi, form: ServerFormDefinition, clock: Clock): Promise<GrantCheck> {
+export async function checkManagementGrant(api: ManagementApi, form: ServerForm, clock: Clock): Promise<GrantCheck> {
   const warnings: string[] = [];
+  const required = listRequiredScopes(form);
   let scopes: ReadonlySet<string>;
   try {
     scopes = await runWithinBudget(START_CHECK_SECONDS, clock, (budget) => api.readGrantedScopes(budget));
@@ -60,14 +61,14 @@ export async function checkManagementGrant(api: ManagementApi, form: ServerFormD
     const status = findManagementStatus(error);
     if (status === 401) throw new ConfigError('AUTH0_CLIENT_SECRET', 'the tenant refused these M2M credentials (check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET)');
     if (status === 403) {
-      throw new ConfigError('AUTH0_CLIENT_ID', `the application has no grant on the Management API: grant it ${listRequiredScopes(form).join(' ')}`);
+      throw new ConfigError('AUTH0_CLIENT_ID', `the application has no grant on the Management API: grant it ${required.join(' ')}`);
     }
     warnings.push('AUTH0_DOMAIN: the tenant could not be reached at start to check the M2M grant; it is checked again on first use');
     return { warnings };
   }
-  const missing = listRequiredScopes(form).filter((scope) => !scopes.has(scope));
+  const missing = required.filter((scope) => !scopes.has(scope));
   if (missing.length > 0) {
-    throw new ConfigError('AUTH0_CLIENT_ID', `the application's Management API grant lacks ${missing.join(' ')} (this form needs ${listRequiredScopes(form).join(' ')})`);
+    throw new ConfigError('AUTH0_CLIENT_ID', `the application's Management API grant lacks ${missing.join(' ')} (this form needs ${required.join(' ')})`);
   }
   const link = form.link_database_identity;
   if (!link) return { warnings };
@@ -84,10 +85,11 @@ export async function checkManagementGrant(api: ManagementApi, form: ServerFormD
       throw new ConfigError('PROFILE_FIELDS_FILE', `link_database_identity: the tenant has no database connection named "${link.connection}"`);
     }
     const options = found.options as { requires_username?: unknown } | undefined;
+    const passwordPolicy = readPasswordPolicy(options);
     return {
       connection: {
         ...(typeof found.id === 'string' ? { id: found.id } : {}),
-        ...(readPasswordPolicy(options) ? { passwordPolicy: readPasswordPolicy(options) } : {}),
+        ...(passwordPolicy ? { passwordPolicy } : {}),
         ...(typeof options?.requires_username === 'boolean' ? { usesUsernames: options.requires_username } : {}),
       },
       warnings,

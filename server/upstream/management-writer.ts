@@ -7,8 +7,6 @@ import { LINK_MARKER } from './identity-linker.js';
 import { createManagementApi, escapeLucene, type ManagementApi, type ManagementApiOptions } from './management-api.js';
 import type { Metadata, ProfilePatch, ProfileWriter, WriteOptions } from './profile-writer.js';
 
-export { escapeLucene } from './management-api.js';
-
 type MetadataTarget = 'user_metadata' | 'app_metadata';
 
 // Two rows suffice (a user is one row, whichever terms it matches): if one is this user, the

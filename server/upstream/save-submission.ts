@@ -5,11 +5,10 @@
 // identity already linked is not created twice, and the PATCH sets the same values again.
 import type { FieldDefinition } from '../../common/wire.js';
 import type { Clock } from '../clock.js';
-import { assertValuesAvailable, isEmptyPatch } from '../fields/values.js';
+import { assertValuesAvailable, isEmptyPatch, type PreparedSubmission } from '../fields/values.js';
 import { describeError } from '../ops/log.js';
 import type { UniqueClaims } from '../store/unique-claims.js';
 import type { UpstreamBudget } from './budget.js';
-import type { PreparedSubmission } from './credentials.js';
 import type { IdentityLinker } from './identity-linker.js';
 import type { ProfileWriter } from './profile-writer.js';
 

@@ -43,8 +43,8 @@ export interface WarningLog {
 
 /** The veto as /submit runs it: resolves when the values are accepted. */
 export interface ValuesValidator {
-  /** Throws `RequestError` `invalid_fields` (FIELD_CODE `rejected`, `messages`) or `upstream_unavailable`. */
   /**
+   * Throws `RequestError` `invalid_fields` (FIELD_CODE `rejected`, `messages`) or `upstream_unavailable`.
    * `within`, when given, is the submit's shared upstream budget: the call then also ends with it,
    * and its own timeout shrinks to what is left (always answering 503, before the budget's 504).
    */

@@ -4,8 +4,7 @@
 import { createSeedUsers } from '../../demo/emulator/seed-users.js';
 import type { EmulatedUser } from '../../demo/emulator/user-store.js';
 import type { FieldDefinition } from '../../common/wire.js';
-import { parseFormDefinition } from '../../server/fields/form-definition.js';
-import type { ServerFormDefinition } from '../../server/upstream/credentials.js';
+import { parseFormDefinition, type ServerForm } from '../../server/fields/form-definition.js';
 import { ALL_SCOPES, startManagementEmulator, type RunningEmulator } from './management-emulator.js';
 import type { VirtualTime } from './virtual-time.js';
 
@@ -60,7 +59,7 @@ export function startLinkingTenant(options: LinkingTenantOptions = {}): Promise<
 }
 
 /** Seed 003's form: a username (app_metadata, unique) and a password, linked into DATABASE. */
-export function linkingForm(connection = DATABASE): ServerFormDefinition {
+export function linkingForm(connection = DATABASE): ServerForm {
   const parsed = parseFormDefinition(
     {
       fields: [

@@ -5,6 +5,7 @@
 import type { FieldDefinition } from '../../../common/wire.js';
 import type { ServerForm } from '../../fields/form-definition.js';
 import type { Config } from '../../config.js';
+import { USERNAME_FIELD_ID } from '../../upstream/credentials.js';
 import { readActionEnvironment, type ActionField, type ActionSettings } from './action-files.js';
 import type { CheckResult } from './report.js';
 
@@ -125,7 +126,7 @@ export function compareFieldLists(settings: ActionSettings, form: ServerForm, is
         continue;
       }
       // With a database connection the username belongs to the new identity: the Action never reads it from metadata.
-      if (isLinking && entry.id === 'username') continue;
+      if (isLinking && entry.id === USERNAME_FIELD_ID) continue;
       const expected = formatEntry({ id: field.id, target: field.target, version: field.type === 'consent' ? field.version : undefined });
       if (entry.target !== field.target) {
         problems.push({

@@ -4,7 +4,7 @@
 import type { Config } from '../../config.js';
 import { CONNECTION_SCOPE, listRequiredScopes } from '../../upstream/management-grant.js';
 import { NetworkFailure, type DoctorHttp } from './http.js';
-import { printable, type CheckResult } from './report.js';
+import { printable, type CheckResult, type CheckStatus } from './report.js';
 
 export interface ManagementAccess {
   readonly accessToken: string;
@@ -34,6 +34,11 @@ export function listNeededScopes(config: Pick<Config, 'form'>): ScopeNeeds {
   };
 }
 
+/** The line when the check cannot run: `not checked: ${reason}`. */
+export function skipManagementCheck(reason: string): CheckResult {
+  return toResult('skip', `not checked: ${reason}`);
+}
+
 /** Asks the tenant for a token as the server will; the result line and, when a token came, the access. */
 export async function checkManagementApi(
   http: DoctorHttp,
@@ -41,16 +46,12 @@ export async function checkManagementApi(
 ): Promise<{ result: CheckResult; access?: ManagementAccess }> {
   if (!config.management) {
     return {
-      result: {
-        id: 'management_api',
-        label: LABEL,
-        status: 'skip',
-        message:
-          'not checked: AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET are not set, so the Action writes the metadata (set them, with read:users update:users, for the server to write it)',
-      },
+      result: skipManagementCheck(
+        'AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET are not set, so the Action writes the metadata (set them, with read:users update:users, for the server to write it)',
+      ),
     };
   }
-  const fail = (message: string, fix: string) => ({ result: { id: 'management_api', label: LABEL, status: 'fail', message, fix } as const });
+  const fail = (message: string, fix: string) => ({ result: toResult('fail', message, fix) });
   const needs = listNeededScopes(config);
   const grantFix = `authorize this application for the Auth0 Management API with ${needs.required.join(' ')}: ${GRANT_PATH}`;
   let status: number;
@@ -90,13 +91,11 @@ export async function checkManagementApi(
   if (scopes === undefined) {
     return {
       access,
-      result: {
-        id: 'management_api',
-        label: LABEL,
-        status: 'warn',
-        message: 'AUTH0_CLIENT_ID gets a token, but the tenant did not say which scopes it carries',
-        fix: `make sure the application has ${needs.required.join(' ')} in ${GRANT_PATH}`,
-      },
+      result: toResult(
+        'warn',
+        'AUTH0_CLIENT_ID gets a token, but the tenant did not say which scopes it carries',
+        `make sure the application has ${needs.required.join(' ')} in ${GRANT_PATH}`,
+      ),
     };
   }
   const missing = needs.required.filter((scope) => !scopes.has(scope));
@@ -104,33 +103,31 @@ export async function checkManagementApi(
     const plural = missing.length > 1 ? 's' : '';
     return {
       access,
-      result: {
-        id: 'management_api',
-        label: LABEL,
-        status: 'fail',
-        message: `AUTH0_CLIENT_ID's token lacks the scope${plural} ${missing.join(', ')} (this configuration needs ${needs.required.join(' ')})`,
-        fix: `grant ${missing.join(' ')} in ${GRANT_PATH} > your application > Permissions`,
-      },
+      result: toResult(
+        'fail',
+        `AUTH0_CLIENT_ID's token lacks the scope${plural} ${missing.join(', ')} (this configuration needs ${needs.required.join(' ')})`,
+        `grant ${missing.join(' ')} in ${GRANT_PATH} > your application > Permissions`,
+      ),
     };
   }
   const missingOptional = needs.optional.filter((option) => !scopes.has(option.scope));
   if (missingOptional.length > 0) {
     return {
       access,
-      result: {
-        id: 'management_api',
-        label: LABEL,
-        status: 'warn',
-        message: `AUTH0_CLIENT_ID gets a token with ${needs.required.join(' ')}, but not ${missingOptional.map((option) => `${option.scope} (${option.use})`).join(', ')}`,
-        fix: `grant ${missingOptional.map((option) => option.scope).join(' ')} in ${GRANT_PATH} > your application > Permissions`,
-      },
+      result: toResult(
+        'warn',
+        `AUTH0_CLIENT_ID gets a token with ${needs.required.join(' ')}, but not ${missingOptional.map((option) => `${option.scope} (${option.use})`).join(', ')}`,
+        `grant ${missingOptional.map((option) => option.scope).join(' ')} in ${GRANT_PATH} > your application > Permissions`,
+      ),
     };
   }
   const extra = scopes.has('read:actions') ? ' (and read:actions, so the Action is checked too)' : '';
-  return {
-    access,
-    result: { id: 'management_api', label: LABEL, status: 'pass', message: `AUTH0_CLIENT_ID gets a token with ${needs.required.join(' ')}${extra}` },
-  };
+  return { access, result: toResult('pass', `AUTH0_CLIENT_ID gets a token with ${needs.required.join(' ')}${extra}`) };
+}
+
+/** This check's line: `fix` only when there is one. */
+function toResult(status: CheckStatus, message: string, fix?: string): CheckResult {
+  return { id: 'management_api', label: LABEL, status, message, ...(fix === undefined ? {} : { fix }) };
 }
 
 /** The doctor's own application for reading the Action (DOCTOR_CLIENT_ID / DOCTOR_CLIENT_SECRET), when both are set. */

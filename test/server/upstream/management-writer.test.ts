@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TenantHost } from '../../../server/config.js';
 import { LINK_MARKER } from '../../../server/upstream/identity-linker.js';
-import { createManagementWriter, escapeLucene } from '../../../server/upstream/management-writer.js';
+import { escapeLucene } from '../../../server/upstream/management-api.js';
+import { createManagementWriter } from '../../../server/upstream/management-writer.js';
 import type { WriteOptions } from '../../../server/upstream/profile-writer.js';
 import { RequestError } from '../../../server/http/errors.js';
 import { findFreePort } from '../../../demo/free-port.js';
